@@ -1,0 +1,38 @@
+"""Shared fixtures. Importing kerasknow first sets TF_USE_LEGACY_KERAS before TensorFlow."""
+import kerasknow  # noqa: F401
+
+import os
+import random
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    random.seed(0)
+    np.random.seed(0)
+    yield
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory):
+    """A tiny BERT checkpoint directory (config, vocab, TF weights) built from MiniLM's vocab."""
+    from kerasknow.testing import make_tiny_bert_checkpoint
+
+    return make_tiny_bert_checkpoint(str(tmp_path_factory.mktemp("tiny_bert")))
+
+
+def pytest_collection_modifyitems(config, items):
+    try:
+        import tensorflow as tf
+
+        has_gpu = bool(tf.config.list_physical_devices("GPU"))
+    except Exception:  # pragma: no cover - TF missing means no GPU either
+        has_gpu = False
+    if has_gpu:
+        return
+    skip = pytest.mark.skip(reason="needs a GPU; none is visible to TensorFlow")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
