@@ -69,7 +69,7 @@ class RunConfig:
 
     # Blessing.
     min_accuracy: float = 0.0
-    min_macro_f1: float = 0.0
+    min_f1: float = 0.0  # macro-F1 for classification, entity micro-F1 for NER
 
     # Tiny model for tests: a dict of BertConfig overrides used instead of a checkpoint.
     tiny_model: Optional[Dict[str, Any]] = None
@@ -86,7 +86,7 @@ class RunConfig:
             if not 0.0 < v < 1.0:
                 raise ConfigError(f"{name} must be in (0, 1). Received: {name}={v!r}")
         for name in ("max_reject_fraction", "max_truncated_fraction", "max_duplicate_fraction",
-                     "min_accuracy", "min_macro_f1"):
+                     "min_accuracy", "min_f1"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ConfigError(f"{name} must be in [0, 1]. Received: {name}={v!r}")
