@@ -101,5 +101,18 @@ class TaskFamily(abc.ABC):
     @abc.abstractmethod
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]],
                  labels: List[str], config: RunConfig) -> Dict[str, Any]:
-        """Runs the exported model's raw-input signature on eval examples; returns metrics,
-        including `accuracy` and `macro_f1` (or the family's equivalents under those names)."""
+        """Runs the exported model's raw-input signature (`serving_default`) on eval examples.
+
+        Args:
+            saved_model_dir: The exported SavedModel.
+            eval_examples: Decoded eval examples (`kerasknow.data.example_codec.decode_example`).
+            labels: The label vocabulary the model was trained with.
+            config: The run config.
+
+        Returns:
+            A JSON-serialisable dict with at least `accuracy` (token accuracy for NER), `f1`
+            (macro-F1 for classification, entity micro-F1 for NER), `scalars` (name -> float, all
+            logged to TensorBoard) and `per_class` (label or entity type -> precision, recall,
+            f1, support); classification adds `confusion_matrix` (rows true, columns predicted,
+            in `labels` order).
+        """
