@@ -37,7 +37,6 @@ class RunConfig:
     tag_column: int = -1
     eval_fraction: float = 0.2
     max_reject_fraction: float = 0.01
-    max_examples: int = 0
 
     # Knowledge validation.
     schema_path: str = ""

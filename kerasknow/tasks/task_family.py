@@ -56,6 +56,8 @@ class TaskFamily(abc.ABC):
     name: str = ""
     #: Name of the label feature in the tf.Examples (a string or a list of strings).
     label_feature: str = "label"
+    #: The validation metric Keras Tuner maximises (a name `model.fit` logs).
+    tuner_objective: str = "val_accuracy"
 
     # ---- ingest --------------------------------------------------------------------------
     @abc.abstractmethod
@@ -89,8 +91,10 @@ class TaskFamily(abc.ABC):
 
     def fit(self, model, train_ds, eval_ds, callbacks: list, ctx: TrainContext):
         """Trains `model`; families with phases (frozen backbone, then fine-tuning) override."""
+        from kerasknow.training.callbacks import fit_verbosity
+
         return model.fit(train_ds, validation_data=eval_ds, epochs=ctx.config.epochs,
-                         callbacks=callbacks, verbose=2)
+                         callbacks=callbacks, verbose=fit_verbosity())
 
     # ---- evaluation and export -----------------------------------------------------------
     @abc.abstractmethod

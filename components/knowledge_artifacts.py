@@ -1,0 +1,24 @@
+"""Artifact types of kerasknow's components.
+
+They are plain directories of reports; three tiny type declarations share this module because a
+file each would hold nothing but a name.
+"""
+from tfx.types.artifact import Artifact
+
+
+class KnowledgeRejects(Artifact):
+    """Records ingest could not use: `rejects.jsonl`, `rejects.txt`, `summary.json`."""
+
+    TYPE_NAME = "KnowledgeRejects"
+
+
+class KnowledgeReport(Artifact):
+    """Knowledge-validation report: `report.json`, `report.txt`."""
+
+    TYPE_NAME = "KnowledgeReport"
+
+
+class KnowledgeEvaluation(Artifact):
+    """Evaluation of an exported model: `metrics.json`, `metrics.txt`."""
+
+    TYPE_NAME = "KnowledgeEvaluation"

@@ -1,0 +1,34 @@
+"""KnowledgeEvaluator component."""
+from tfx import types
+from tfx.dsl.components.base import base_component, executor_spec
+from tfx.types import channel_utils, standard_artifacts
+
+from kerasknow.components.knowledge_artifacts import KnowledgeEvaluation
+from kerasknow.components.knowledge_evaluator import executor
+from kerasknow.components.knowledge_evaluator.spec import KnowledgeEvaluatorSpec
+from kerasknow.config import RunConfig
+
+
+class KnowledgeEvaluator(base_component.BaseComponent):
+    """Evaluates the exported SavedModel through its raw-input signature and blesses it.
+
+    Metrics come from the task family (classification: accuracy, macro-F1, per-class
+    precision/recall/F1, confusion matrix). They go to `metrics.json`, to
+    `<output>/reports/evaluation/` and to TensorBoard under `<output>/tensorboard/evaluation`
+    (scalars and the confusion matrix as an image). The model is blessed when `accuracy >=
+    min_accuracy` and `f1 >= min_f1`; TFX's Pusher pushes only blessed models.
+
+    Args:
+        model: Channel of `Model` from the Trainer.
+        examples: Channel of `Examples` (its `eval` split is used).
+        config: The run config (thresholds).
+    """
+
+    SPEC_CLASS = KnowledgeEvaluatorSpec
+    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+
+    def __init__(self, model: types.BaseChannel, examples: types.BaseChannel, config: RunConfig):
+        super().__init__(spec=KnowledgeEvaluatorSpec(
+            config=config.to_json(), model=model, examples=examples,
+            blessing=channel_utils.as_channel([standard_artifacts.ModelBlessing()]),
+            evaluation=channel_utils.as_channel([KnowledgeEvaluation()])))

@@ -1,0 +1,91 @@
+"""KnowledgeEvaluator's executor."""
+import json
+import logging
+import os
+from typing import Any, Dict, List, Tuple
+
+from tfx.dsl.components.base import base_executor
+from tfx.dsl.io import fileio
+from tfx.types import artifact, artifact_utils
+from tfx.utils import path_utils
+
+from kerasknow.components.component_io import copy_tree, read_split, write_text
+from kerasknow.config import RunConfig
+from kerasknow.tfx_module import LABELS_FILE
+
+logger = logging.getLogger(__name__)
+
+
+def blessing_decision(metrics: Dict[str, Any], cfg: RunConfig) -> Tuple[bool, List[str]]:
+    """Whether metrics pass the configured thresholds, and why not."""
+    reasons = []
+    if metrics["accuracy"] < cfg.min_accuracy:
+        reasons.append(f"accuracy {metrics['accuracy']:.4f} < min_accuracy {cfg.min_accuracy}")
+    if metrics["f1"] < cfg.min_f1:
+        reasons.append(f"f1 {metrics['f1']:.4f} < min_f1 {cfg.min_f1}")
+    return not reasons, reasons
+
+
+def render_metrics(metrics: Dict[str, Any], blessed: bool, reasons: List[str]) -> str:
+    lines = [f"accuracy: {metrics['accuracy']:.4f}", f"f1: {metrics['f1']:.4f}",
+             f"blessed: {blessed}" + (f" ({'; '.join(reasons)})" if reasons else ""), "",
+             f"{'class':24s} {'precision':>9s} {'recall':>9s} {'f1':>9s} {'support':>8s}"]
+    for name, m in metrics.get("per_class", {}).items():
+        lines.append(f"{name:24s} {m['precision']:9.4f} {m['recall']:9.4f} {m['f1']:9.4f} {m['support']:8d}")
+    if "confusion_matrix" in metrics:
+        lines += ["", "confusion matrix (rows true, columns predicted): " + ", ".join(metrics["labels"])]
+        lines += ["  " + " ".join(f"{v:5d}" for v in row) for row in metrics["confusion_matrix"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_summaries(logdir: str, metrics: Dict[str, Any], text: str) -> None:
+    import tensorflow as tf
+
+    from kerasknow.metrics.confusion_image import confusion_matrix_image
+
+    writer = tf.summary.create_file_writer(logdir)
+    with writer.as_default(step=0):
+        for name, value in metrics.get("scalars", {}).items():
+            tf.summary.scalar(name, value)
+        tf.summary.text("metrics", "```\n" + text + "\n```")
+        if "confusion_matrix" in metrics:
+            image = confusion_matrix_image(metrics["confusion_matrix"], metrics["labels"])
+            tf.summary.image("confusion_matrix", image[None, ...])
+    writer.close()
+
+
+class Executor(base_executor.BaseExecutor):
+    """Evaluates, records and blesses (or not)."""
+
+    def Do(self, input_dict: Dict[str, List[artifact.Artifact]],
+           output_dict: Dict[str, List[artifact.Artifact]], exec_properties: Dict[str, Any]) -> None:
+        from kerasknow.tasks.registry import get_task_family
+
+        cfg = RunConfig.from_json(exec_properties["config"])
+        family = get_task_family(cfg.task)
+        model = artifact_utils.get_single_instance(input_dict["model"])
+        examples = artifact_utils.get_single_instance(input_dict["examples"])
+        blessing = artifact_utils.get_single_instance(output_dict["blessing"])
+        evaluation = artifact_utils.get_single_instance(output_dict["evaluation"])
+
+        with fileio.open(os.path.join(examples.uri, LABELS_FILE), "r") as f:
+            labels = json.loads(f.read())
+        saved_model_dir = path_utils.serving_model_path(model.uri)
+        metrics = family.evaluate(saved_model_dir, read_split(examples, "eval"), labels, cfg)
+        blessed, reasons = blessing_decision(metrics, cfg)
+        metrics["blessed"], metrics["not_blessed_because"] = blessed, reasons
+        text = render_metrics(metrics, blessed, reasons)
+
+        write_text(os.path.join(evaluation.uri, "metrics.json"), json.dumps(metrics, indent=2))
+        write_text(os.path.join(evaluation.uri, "metrics.txt"), text)
+        copy_tree(evaluation.uri, os.path.join(cfg.reports_dir(), "evaluation"))
+        write_summaries(os.path.join(cfg.tensorboard_dir(), "evaluation"), metrics, text)
+
+        # The same contract as TFX's Evaluator, so the standard Pusher honours it.
+        write_text(os.path.join(blessing.uri, "BLESSED" if blessed else "NOT_BLESSED"), "")
+        blessing.set_int_custom_property("blessed", int(blessed))
+        blessing.set_string_custom_property("current_model", model.uri)
+        blessing.set_int_custom_property("current_model_id", model.id)
+        blessing.set_string_custom_property("not_blessed_because", "; ".join(reasons))
+        print(f"[kerasknow] evaluation: accuracy {metrics['accuracy']:.4f}, f1 {metrics['f1']:.4f}; "
+              f"{'blessed' if blessed else 'NOT blessed: ' + '; '.join(reasons)}", flush=True)

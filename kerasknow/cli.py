@@ -1,0 +1,155 @@
+"""The `kerasknow` command line."""
+import argparse
+import os
+import sys
+from typing import List, Optional
+
+from kerasknow import _env  # noqa: F401  (before TensorFlow)
+from kerasknow.config import TASKS, RunConfig
+from kerasknow.errors import KerasknowError
+
+# CLI flag -> RunConfig field; flags left unset keep the YAML (or default) value.
+CONFIG_FLAGS = {
+    "task": dict(choices=TASKS, help="task family (default: text-classification)"),
+    "data": dict(metavar="PATH", help="knowledge data: a file or folder"),
+    "output": dict(metavar="DIR", help="output folder (metadata, artifacts, reports, serving)"),
+    "model_name": dict(metavar="NAME", help="TF Serving model name (default: knowledge)"),
+    "serving_base": dict(metavar="DIR", help="TF Serving base path; the model goes to DIR/NAME/VERSION"),
+    "checkpoint": dict(metavar="DIR_OR_NAME", help="BERT checkpoint folder (default: offline all-MiniLM-L6-v2)"),
+    "input_format": dict(choices=("auto", "csv", "tsv", "jsonl", "folder", "conll", "images", "idx")),
+    "text_column": dict(metavar="NAME"),
+    "label_column": dict(metavar="NAME"),
+    "eval_fraction": dict(type=float, metavar="F"),
+    "max_reject_fraction": dict(type=float, metavar="F", help="fail past this fraction of rejected rows (default 0.01)"),
+    "max_seq_length": dict(type=int, metavar="N"),
+    "epochs": dict(type=int, metavar="N"),
+    "batch_size": dict(type=int, metavar="N"),
+    "tuner_trials": dict(type=int, metavar="N"),
+    "min_accuracy": dict(type=float, metavar="F", help="blessing threshold"),
+    "min_f1": dict(type=float, metavar="F", help="blessing threshold (macro-F1; entity F1 for NER)"),
+    "mixed_precision": dict(choices=("auto", "on", "off")),
+    "xla": dict(choices=("auto", "on", "off")),
+    "tpu": dict(metavar="ADDRESS"),
+    "schema_path": dict(metavar="FILE", help="a curated TFDV schema.pbtxt"),
+}
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE.yaml", help="YAML run config; flags override it")
+    for field, kwargs in CONFIG_FLAGS.items():
+        parser.add_argument("--" + field.replace("_", "-"), dest=field, default=None, **kwargs)
+    parser.add_argument("--beam-arg", action="append", dest="beam_args", metavar="ARG",
+                        help="Beam pipeline arg for the data steps, repeatable (e.g. --beam-arg=--runner=FlinkRunner)")
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    overrides = {field: getattr(args, field) for field in CONFIG_FLAGS}
+    if args.config:
+        return RunConfig.from_yaml(args.config, **overrides)
+    return RunConfig.from_dict({k: v for k, v in overrides.items() if v is not None})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kerasknow", description="Knowledge bases to TF Serving models with TFX and Keras.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("doctor", help="versions of the stack and known problems with fixes")
+
+    run = sub.add_parser("run", help="run the pipeline locally (LocalDagRunner, SQLite metadata)")
+    _add_config_flags(run)
+    run.add_argument("--no-tune", action="store_true", help="skip the Keras Tuner search")
+
+    comp = sub.add_parser("compile", help="write the Kubeflow Pipelines V2 spec of the pipeline")
+    comp.add_argument("--kubeflow", required=True, metavar="OUT.json")
+    comp.add_argument("--image", default="kerasknow:0.1.0", help="container image with kerasknow installed")
+    _add_config_flags(comp)
+
+    demo = sub.add_parser("demo", help="the whole pipeline on a real dataset and real weights, then a served prediction")
+    demo.add_argument("--task", choices=TASKS, default="text-classification")
+    demo.add_argument("--output", default="kerasknow-demo", metavar="DIR")
+    demo.add_argument("--examples-per-label", type=int, default=0, metavar="N",
+                      help="use only the first N examples of each label (default: all)")
+
+    board = sub.add_parser("tensorboard", help="TensorBoard over a run's logs, bound to localhost")
+    board.add_argument("--output", required=True, metavar="DIR")
+    board.add_argument("--port", type=int, default=6006)
+
+    sub.add_parser("serve", help="local development server speaking TF Serving's gRPC API", add_help=False)
+    sub.add_parser("predict", help="gRPC client for TF Serving (or kerasknow serve)", add_help=False)
+    return parser
+
+
+def _tensorboard(output: str, port: int) -> int:
+    if not os.path.isdir(output):
+        raise KerasknowError(f"No run output at {output!r}. Run `kerasknow run` or `kerasknow demo` first.")
+    argv = [sys.executable, "-m", "tensorboard.main", "--logdir", output, "--host", "127.0.0.1", "--port", str(port)]
+    print(f"TensorBoard on http://127.0.0.1:{port} over {output}", flush=True)
+    os.execv(sys.executable, argv)
+    return 0  # not reached
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # serve/predict own their flags (and --help); hand them the rest of the line untouched.
+    if argv and argv[0] in ("serve", "predict"):
+        from kerasknow.serving import cli as serving_cli
+
+        fn = serving_cli.serve_main if argv[0] == "serve" else serving_cli.predict_main
+        return fn(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "doctor":
+            from kerasknow.doctor import doctor_main
+
+            return doctor_main()
+        if args.command == "run":
+            from kerasknow.local_run import run_local
+
+            cfg = config_from_args(args)
+            result = run_local(cfg, beam_pipeline_args=args.beam_args, enable_tuning=not args.no_tune)
+            print(f"[kerasknow] done: accuracy {result.metrics['accuracy']:.4f}; pushed {result.pushed_model}; "
+                  f"reports {result.reports}; TensorBoard: kerasknow tensorboard --output {cfg.output}")
+            return 0
+        if args.command == "compile":
+            from kerasknow.local_run import compile_kubeflow
+
+            path = compile_kubeflow(config_from_args(args), args.kubeflow, args.image, args.beam_args)
+            print(f"[kerasknow] wrote Kubeflow V2 pipeline spec {path}")
+            return 0
+        if args.command == "demo":
+            from kerasknow.demo import run_demo
+
+            return run_demo(args.task, args.output, args.examples_per_label)
+        if args.command == "tensorboard":
+            return _tensorboard(args.output, args.port)
+    except KeyboardInterrupt:
+        print("kerasknow: interrupted", file=sys.stderr)
+        return 130
+    except (KerasknowError, OSError) as e:
+        print(f"kerasknow: error: {_one_line(e)}", file=sys.stderr)
+        return 1
+    except RuntimeError as e:
+        # LocalDagRunner wraps a component's failure; show the component's own message.
+        print(f"kerasknow: error: {_one_line(_root_cause(e))}", file=sys.stderr)
+        return 1
+    parser.error(f"unknown command {args.command!r}")
+    return 2
+
+
+def _root_cause(e: BaseException) -> BaseException:
+    while e.__cause__ is not None and e.__cause__ is not e:
+        e = e.__cause__
+    return e
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+if __name__ == "__main__":
+    sys.exit(main())

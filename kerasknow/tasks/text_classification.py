@@ -1,0 +1,99 @@
+"""The text-classification task family: TF BERT sequence classification."""
+from typing import Any, Dict, List
+
+from kerasknow.config import RunConfig
+from kerasknow.data.example_codec import encode_features
+from kerasknow.data.knowledge_record import KnowledgeRecord
+from kerasknow.data.rejects_report import RejectsReport
+from kerasknow.tasks.task_family import Finding, TaskFamily, TrainContext
+from kerasknow.text.text_checks import text_classification_checks
+from kerasknow.text.text_classification_reader import TextClassificationReader
+
+EVAL_BATCH = 64
+
+
+class TextClassification(TaskFamily):
+    """Labelled text -> `TFBertForSequenceClassification` -> a raw-text serving signature.
+
+    Example:
+
+    >>> from kerasknow.tasks.registry import get_task_family
+    >>> get_task_family("text-classification").name
+    'text-classification'
+    """
+
+    name = "text-classification"
+    label_feature = "label"
+
+    def read(self, config: RunConfig, report: RejectsReport):
+        reader = TextClassificationReader(config.data, config.input_format, config.text_column,
+                                          config.label_column)
+        return reader.read(report)
+
+    def to_example(self, record: KnowledgeRecord):
+        return encode_features(record.features)
+
+    def knowledge_checks(self, splits: Dict[str, List[Dict[str, Any]]], config: RunConfig) -> List[Finding]:
+        texts = [ex["text"][0].decode("utf-8") for exs in splits.values() for ex in exs if ex.get("text")]
+        return text_classification_checks(splits, config, self._token_lengths(texts, config))
+
+    @staticmethod
+    def _token_lengths(texts: List[str], config: RunConfig) -> List[int]:
+        """Word-piece counts (with [CLS]/[SEP]) from the checkpoint's real tokenizer."""
+        from transformers import BertTokenizerFast
+
+        from kerasknow.models.checkpoints import resolve_checkpoint
+
+        tokenizer = BertTokenizerFast.from_pretrained(resolve_checkpoint(config.checkpoint))
+        encoded = tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def _tokenizer(self, config: RunConfig):
+        from kerasknow.models.checkpoints import resolve_checkpoint
+        from kerasknow.text.in_graph_bert_tokenizer import InGraphBertTokenizer
+
+        return InGraphBertTokenizer.from_checkpoint(resolve_checkpoint(config.checkpoint),
+                                                    max_length=config.max_seq_length)
+
+    def build_model(self, hp, config: RunConfig, labels: List[str]):
+        from kerasknow.models.bert_sequence_classifier import build_bert_sequence_classifier
+        from kerasknow.models.checkpoints import resolve_checkpoint
+        from kerasknow.training.hardware_plan import HardwarePlan
+
+        learning_rate = hp.Choice("learning_rate", config.learning_rates)
+        dropout = hp.Choice("dropout", config.dropouts)
+        plan = HardwarePlan.detect(config.mixed_precision, config.xla, config.tpu)
+        return build_bert_sequence_classifier(resolve_checkpoint(config.checkpoint), num_labels=len(labels),
+                                              dropout=dropout, learning_rate=learning_rate,
+                                              jit_compile=plan.jit_compile)
+
+    def datasets(self, ctx: TrainContext, batch_size: int, max_examples: int = 0):
+        from kerasknow.text.text_input_pipeline import make_text_dataset
+
+        tokenizer = self._tokenizer(ctx.config)
+        train = make_text_dataset(ctx.train_files, tokenizer, ctx.labels, batch_size, training=True,
+                                  max_examples=max_examples, seed=ctx.config.seed)
+        evaluation = make_text_dataset(ctx.eval_files, tokenizer, ctx.labels, batch_size, training=False,
+                                       max_examples=max_examples, seed=ctx.config.seed)
+        return train, evaluation
+
+    def export(self, model, export_dir: str, ctx: TrainContext) -> None:
+        from kerasknow.export.text_classifier_export import export_text_classifier
+
+        export_text_classifier(model, export_dir, self._tokenizer(ctx.config), ctx.labels)
+
+    def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]], labels: List[str],
+                 config: RunConfig) -> Dict[str, Any]:
+        import tensorflow as tf
+        import tensorflow_text  # noqa: F401  (registers the tokenizer ops the SavedModel uses)
+
+        from kerasknow.metrics.classification_metrics import classification_metrics
+
+        serve = tf.saved_model.load(saved_model_dir).signatures["serving_default"]
+        texts = [ex["text"][0] for ex in eval_examples]
+        y_true = [ex["label"][0].decode("utf-8") for ex in eval_examples]
+        y_pred: List[str] = []
+        for start in range(0, len(texts), EVAL_BATCH):
+            out = serve(texts=tf.constant(texts[start:start + EVAL_BATCH]))
+            y_pred.extend(v.decode("utf-8") for v in out["labels"].numpy())
+        return classification_metrics(y_true, y_pred, labels)

@@ -1,0 +1,112 @@
+"""TFX module-file entry points: `tuner_fn` for the Tuner and `run_fn` for the Trainer.
+
+Users keep the standard TFX components and point them here by import path::
+
+    Tuner(tuner_fn="kerasknow.tfx_module.tuner_fn", custom_config={"kerasknow": cfg.to_json()}, ...)
+    Trainer(run_fn="kerasknow.tfx_module.run_fn", custom_config={"kerasknow": cfg.to_json()}, ...)
+
+Both dispatch on the config's task to a `TaskFamily`, so one module serves every family.
+"""
+import json
+import logging
+import os
+
+from kerasknow.config import RunConfig
+from kerasknow.tasks.registry import get_task_family
+from kerasknow.tasks.task_family import TrainContext
+
+logger = logging.getLogger(__name__)
+
+LABELS_FILE = "labels.json"
+CONFIG_KEY = "kerasknow"
+
+
+def examples_uri_of(file_pattern: str) -> str:
+    """`<examples uri>` from a split's file pattern `<examples uri>/Split-<name>/*`."""
+    return os.path.dirname(os.path.dirname(file_pattern))
+
+
+def read_labels(examples_uri: str):
+    """The label vocabulary ExampleGen wrote beside the splits."""
+    from tfx.dsl.io import fileio
+
+    with fileio.open(os.path.join(examples_uri, LABELS_FILE), "r") as f:
+        return json.loads(f.read())
+
+
+def _context(fn_args, hyperparameters: dict) -> TrainContext:
+    cfg = RunConfig.from_json(fn_args.custom_config[CONFIG_KEY])
+    train_files = list(fn_args.train_files)
+    return TrainContext(
+        config=cfg,
+        labels=read_labels(examples_uri_of(train_files[0])),
+        train_files=train_files,
+        eval_files=list(fn_args.eval_files),
+        model_run_dir=getattr(fn_args, "model_run_dir", "") or "",
+        serving_model_dir=getattr(fn_args, "serving_model_dir", "") or "",
+        hyperparameters=hyperparameters,
+    )
+
+
+def tuner_fn(fn_args):
+    """Builds the Keras Tuner search TFX's Tuner component runs.
+
+    A random search over the family's hyperparameters (by default learning rate and dropout),
+    `tuner_trials` trials of one epoch each on at most `tuner_max_examples` examples, with
+    TensorBoard hparams under `<output>/tensorboard/tuning`.
+    """
+    import keras_tuner
+    import tensorflow as tf
+    from tfx.components.tuner.component import TunerFnResult
+
+    from kerasknow.training.hardware_plan import HardwarePlan
+
+    ctx = _context(fn_args, {})
+    cfg = ctx.config
+    family = get_task_family(cfg.task)
+    plan = HardwarePlan.detect(cfg.mixed_precision, cfg.xla, cfg.tpu)
+    plan.apply_precision()
+    logger.info("Tuner on %s", plan.describe())
+
+    def build(hp):
+        # Keras Tuner's memory grows across trials unless the session is cleared (keras-tuner#873).
+        tf.keras.backend.clear_session()
+        return family.build_model(hp, cfg, ctx.labels)
+
+    tuner = keras_tuner.RandomSearch(
+        hypermodel=build,
+        objective=keras_tuner.Objective(family.tuner_objective, direction="max"),
+        max_trials=cfg.tuner_trials,
+        directory=fn_args.working_dir,
+        project_name="kerasknow",
+        seed=cfg.seed,
+        overwrite=True,
+    )
+    train_ds, eval_ds = family.datasets(ctx, cfg.batch_size, max_examples=cfg.tuner_max_examples)
+    board = tf.keras.callbacks.TensorBoard(log_dir=os.path.join(cfg.tensorboard_dir(), "tuning"))
+    return TunerFnResult(tuner=tuner, fit_kwargs={
+        "x": train_ds, "validation_data": eval_ds, "epochs": 1, "callbacks": [board], "verbose": 2})
+
+
+def run_fn(fn_args) -> None:
+    """Trains the family's model with the tuned hyperparameters and exports the SavedModel."""
+    import keras_tuner
+
+    from kerasknow.training.callbacks import training_callbacks
+    from kerasknow.training.hardware_plan import HardwarePlan
+
+    hp = keras_tuner.HyperParameters()
+    if getattr(fn_args, "hyperparameters", None):
+        hp = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters)
+    ctx = _context(fn_args, dict(hp.values))
+    cfg = ctx.config
+    family = get_task_family(cfg.task)
+    plan = HardwarePlan.detect(cfg.mixed_precision, cfg.xla, cfg.tpu)
+    plan.apply_precision()
+    strategy = plan.strategy(cfg.tpu)
+    logger.info("Training %s on %s with %s", cfg.task, plan.describe(), hp.values)
+    with strategy.scope():
+        model = family.build_model(hp, cfg, ctx.labels)
+    train_ds, eval_ds = family.datasets(ctx, cfg.batch_size * strategy.num_replicas_in_sync)
+    family.fit(model, train_ds, eval_ds, training_callbacks(ctx), ctx)
+    family.export(model, ctx.serving_model_dir, ctx)

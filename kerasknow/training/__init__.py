@@ -1,0 +1,1 @@
+"""Training plumbing shared by task families: hardware, strategies, callbacks."""
