@@ -9,16 +9,16 @@ from tfx.types.artifact import Artifact
 class KnowledgeRejects(Artifact):
     """Records ingest could not use: `rejects.jsonl`, `rejects.txt`, `summary.json`."""
 
-    TYPE_NAME = "KnowledgeRejects"
+    TYPE_NAME = "kerasknow.KnowledgeRejects"
 
 
 class KnowledgeReport(Artifact):
     """Knowledge-validation report: `report.json`, `report.txt`."""
 
-    TYPE_NAME = "KnowledgeReport"
+    TYPE_NAME = "kerasknow.KnowledgeReport"
 
 
 class KnowledgeEvaluation(Artifact):
     """Evaluation of an exported model: `metrics.json`, `metrics.txt`."""
 
-    TYPE_NAME = "KnowledgeEvaluation"
+    TYPE_NAME = "kerasknow.KnowledgeEvaluation"
