@@ -10,7 +10,6 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 # transformers must never reach a hub from a kerasknow process unless the user opts in.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def legacy_keras_in_force() -> bool:

@@ -2,11 +2,17 @@
 import argparse
 import os
 import sys
+import warnings
 from typing import List, Optional
 
-from kerasknow import _env  # noqa: F401  (before TensorFlow)
-from kerasknow.config import TASKS, RunConfig
-from kerasknow.errors import KerasknowError
+# The command line is quiet by default: TF's C++ start-up chatter (CUDA plugin registration) and
+# Google client libraries' Python-version notices say nothing about the user's run.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+warnings.filterwarnings("ignore", category=FutureWarning, module=r"google\.")
+
+from kerasknow import _env  # noqa: E402,F401  (before TensorFlow)
+from kerasknow.config import TASKS, RunConfig  # noqa: E402
+from kerasknow.errors import KerasknowError  # noqa: E402
 
 # CLI flag -> RunConfig field; flags left unset keep the YAML (or default) value.
 CONFIG_FLAGS = {
