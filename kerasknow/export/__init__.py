@@ -1,0 +1,1 @@
+"""SavedModel export with serving signatures that take raw inputs (text, tf.Example)."""

@@ -1,0 +1,1 @@
+"""Model builders and checkpoint helpers (BERT classifiers and taggers, image models)."""
