@@ -1,0 +1,1 @@
+"""Named-entity recognition: CoNLL reading, BIO tags, word-piece alignment, model, metrics, export."""
