@@ -21,11 +21,12 @@ def format_predictions(outputs: Mapping[str, Any], inputs: Sequence[str]) -> str
     padding). Names and meanings:
 
     - `entity_types`: tf.string, the entity type without B-/I- prefix, e.g. `b"PER"`.
-    - `entity_starts`, `entity_ends`: int, UTF-8 byte offsets into the input text, end
-      exclusive (as tensorflow_text's `*WithOffsets` tokenizers give; equal to character offsets
-      for ASCII). Optional if `entity_texts` is given.
+    - `entity_starts`, `entity_ends`: int, character (Unicode code point) offsets into the
+      input text, end exclusive, so `text[start:end]` is the entity (the contract of
+      `kerasknow.ner.ner_export`; clients in other languages must not slice UTF-8 bytes with
+      them). Optional if `entity_texts` is given.
     - `entity_texts`: tf.string, the entity's surface text. Optional: when absent it is sliced
-      from the input with the byte offsets.
+      from the input with the character offsets.
     - `entity_scores`: float, the entity's confidence in [0, 1]. Optional.
     - `entity_counts`: int `[batch]`, entities per row. Optional.
 
@@ -129,7 +130,7 @@ def _format_ner_row(arrays, i: int, text: str) -> str:
         if "entity_texts" in arrays:
             surface = _text(arrays["entity_texts"][i][j])
         elif start is not None and end is not None:
-            surface = _text(text).encode("utf-8")[start:end].decode("utf-8", errors="replace")
+            surface = _text(text)[start:end]
         else:
             surface = ""
         line = f"  [{_text(arrays['entity_types'][i][j])}] {surface!r}"

@@ -123,7 +123,9 @@ class NerExportModule(tf.Module):
         entity_text = tf.gather(texts, entity_row)
         _, char_starts = tf.strings.unicode_decode_with_offsets(entity_text, "UTF-8")
         big = tf.int64.max
-        char_starts = char_starts.to_tensor(default_value=big)
+        # One extra `big` column: searchsorted cannot reshape a [0, 0] tensor (a batch without
+        # entities), and a column of `big` never changes how many starts are below a byte.
+        char_starts = tf.concat([char_starts.to_tensor(default_value=big), tf.fill([n_entities, 1], big)], axis=1)
         char_start = tf.searchsorted(char_starts, byte_start[:, None], side="left")[:, 0]
         char_end = tf.searchsorted(char_starts, byte_end[:, None], side="left")[:, 0]
         surface = tf.strings.substr(entity_text, byte_start, byte_end - byte_start, unit="BYTE")

@@ -72,6 +72,14 @@ def test_raw_text_entities_with_character_offsets(rule_export):
     assert out["entity_scores"][2].numpy().tolist() == [0.0] * 4
 
 
+@pytest.mark.parametrize("texts", [["nothing here", "or here"], [""], []])
+def test_batches_without_any_entity(rule_export, texts):
+    # A batch with no entity at all (a common case in production) returns empty rows, not an error.
+    out = rule_export.signatures["serving_default"](texts=tf.constant(texts, tf.string))
+    assert out["entity_counts"].numpy().tolist() == [0] * len(texts)
+    assert out["entity_types"].shape[0] == len(texts) and out["entity_starts"].shape[0] == len(texts)
+
+
 def test_text_beyond_max_length_is_not_tagged(rule_export):
     text = " ".join(["word"] * 30) + " Zürich"
     out = rule_export.signatures["serving_default"](texts=tf.constant([text, "Zürich"]))

@@ -64,17 +64,17 @@ def test_ner_with_entity_counts():
     ]
 
 
-def test_ner_with_padding_and_no_texts_slices_utf8_byte_offsets():
+def test_ner_with_padding_and_no_texts_slices_character_offsets():
     sentence = "Zoë met Anna"
-    start = len("Zoë met ".encode("utf-8"))
+    start = len("Zoë met ")  # 8 characters, 9 UTF-8 bytes
     outputs = {
         "entity_types": np.array([["PER", "", "PER"]], dtype=object),
         "entity_starts": np.array([[0, 0, start]]),
-        "entity_ends": np.array([[len("Zoë".encode("utf-8")), 0, start + 4]]),
+        "entity_ends": np.array([[3, 0, start + 4]]),
     }
     assert format_predictions(outputs, [sentence]).splitlines() == [
         "Zoë met Anna",
-        "  [PER] 'Zoë' 0-4",
+        "  [PER] 'Zoë' 0-3",
         f"  [PER] 'Anna' {start}-{start + 4}",
     ]
 
