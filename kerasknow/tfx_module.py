@@ -59,12 +59,10 @@ def tuner_fn(fn_args):
     import tensorflow as tf
     from tfx.components.tuner.component import TunerFnResult
 
-    from kerasknow.training.hardware_plan import HardwarePlan
-
     ctx = _context(fn_args, {})
     cfg = ctx.config
     family = get_task_family(cfg.task)
-    plan = HardwarePlan.detect(cfg.mixed_precision, cfg.xla, cfg.tpu)
+    plan = family.hardware_plan(cfg)
     plan.apply_precision()
     logger.info("Tuner on %s", plan.describe())
 
@@ -93,15 +91,13 @@ def run_fn(fn_args) -> None:
     import keras_tuner
 
     from kerasknow.training.callbacks import training_callbacks
-    from kerasknow.training.hardware_plan import HardwarePlan
-
     hp = keras_tuner.HyperParameters()
     if getattr(fn_args, "hyperparameters", None):
         hp = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters)
     ctx = _context(fn_args, dict(hp.values))
     cfg = ctx.config
     family = get_task_family(cfg.task)
-    plan = HardwarePlan.detect(cfg.mixed_precision, cfg.xla, cfg.tpu)
+    plan = family.hardware_plan(cfg)
     plan.apply_precision()
     strategy = plan.strategy(cfg.tpu)
     logger.info("Training %s on %s with %s", cfg.task, plan.describe(), hp.values)

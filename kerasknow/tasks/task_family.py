@@ -58,6 +58,17 @@ class TaskFamily(abc.ABC):
     label_feature: str = "label"
     #: The validation metric Keras Tuner maximises (a name `model.fit` logs).
     tuner_objective: str = "val_accuracy"
+    #: What `mixed_precision: auto` / `xla: auto` may turn on on a CPU: only what measured
+    #: faster for the family's models (see `HardwarePlan`).
+    cpu_auto_bfloat16: bool = False
+    cpu_auto_xla: bool = False
+
+    def hardware_plan(self, config: RunConfig):
+        """The `HardwarePlan` (device, precision, XLA) this family trains with under `config`."""
+        from kerasknow.training.hardware_plan import HardwarePlan
+
+        return HardwarePlan.detect(config.mixed_precision, config.xla, config.tpu,
+                                   cpu_bfloat16=self.cpu_auto_bfloat16, cpu_xla=self.cpu_auto_xla)
 
     # ---- ingest --------------------------------------------------------------------------
     @abc.abstractmethod
@@ -105,7 +116,9 @@ class TaskFamily(abc.ABC):
     @abc.abstractmethod
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]],
                  labels: List[str], config: RunConfig) -> Dict[str, Any]:
-        """Runs the exported model's raw-input signature (`serving_default`) on eval examples.
+        """Scores the exported SavedModel on the eval examples through one of its signatures
+        (classification: `serving_default` on the raw input; NER: `serving_examples` on the
+        labelled tokens, so predictions line up with the gold tags).
 
         Args:
             saved_model_dir: The exported SavedModel.

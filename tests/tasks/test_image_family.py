@@ -180,3 +180,23 @@ def test_fashion_mnist_subset_learns_well_above_chance(tmp_path):
     metrics = family.evaluate(ctx.serving_model_dir, decoded["eval"], labels, cfg)
     print(f"fashion subset: accuracy {metrics['accuracy']:.3f} in {time.time() - start:.0f}s")
     assert metrics["accuracy"] > 0.5  # chance is 0.1
+
+
+def test_xla_on_keeps_flips_only_and_says_why(caplog):
+    import keras_tuner
+
+    from kerasknow.images.image_augmentation import ImageAugmentation
+
+    family = get_task_family("image-classification")
+    labels = ["a", "b"]
+    cfg = RunConfig(task="image-classification", backbone=TINY, image_size=32, xla="on")
+    with caplog.at_level("WARNING", logger="kerasknow.tasks.image_classification"):
+        model = family.build_model(keras_tuner.HyperParameters(), cfg, labels)
+    aug = [layer for layer in model.layers if isinstance(layer, ImageAugmentation)][0]
+    assert (aug.flip, aug.rotation, aug.zoom) == ("horizontal", 0.0, 0.0)
+    assert model.jit_compile is True
+    assert "XLA cannot compile RandomRotation/RandomZoom" in caplog.text
+    default = family.build_model(keras_tuner.HyperParameters(), RunConfig(
+        task="image-classification", backbone=TINY, image_size=32, xla="off"), labels)
+    aug = [layer for layer in default.layers if isinstance(layer, ImageAugmentation)][0]
+    assert (aug.rotation, aug.zoom) == (0.05, 0.1) and default.jit_compile is False
