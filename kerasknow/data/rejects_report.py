@@ -49,6 +49,9 @@ class RejectsReport:
         self.max_reject_fraction = max_reject_fraction
         self.used = 0
         self.rejects: List[Reject] = []
+        # Changes the reader made to records it kept (e.g. IOB1 converted, BIO repaired):
+        # name -> JSON value, reported in summary.json and rejects.txt.
+        self.changes: Dict[str, object] = {}
 
     @property
     def rejected(self) -> int:
@@ -76,6 +79,7 @@ class RejectsReport:
             "reject_fraction": self.rejected / self.read if self.read else 0.0,
             "max_reject_fraction": self.max_reject_fraction,
             "by_reason": self.reasons(),
+            "changes": dict(self.changes),
         }
 
     def summary_line(self) -> str:
@@ -98,6 +102,8 @@ class RejectsReport:
         text_path = os.path.join(directory, "rejects.txt")
         with fileio.open(text_path, "w") as f:
             f.write(f"Knowledge data: {self.summary_line()}\n")
+            for name, value in sorted(self.changes.items()):
+                f.write(f"  changed: {name}: {value}\n")
             for reason, n in sorted(self.reasons().items()):
                 f.write(f"  {n:6d}  {reason}\n")
             f.write("\n")

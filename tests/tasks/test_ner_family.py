@@ -44,8 +44,23 @@ def test_read_to_example_and_labels(tmp_path):
     assert list(family.labels_of(records[0])) == ["B-person", "O"]
     decoded = decode_example(family.to_example(records[1]).SerializeToString())
     assert decoded == {"tokens": ["Zürich".encode()], "tags": [b"I-geo-loc"]}
-    repaired = list(family.read(RunConfig(task="ner", data=str(path), repair_bio=True), RejectsReport(1.0)))
+    assert report.changes == {}
+    repair_report = RejectsReport(1.0)
+    repaired = list(family.read(RunConfig(task="ner", data=str(path), repair_bio=True), repair_report))
     assert repaired[1].features["tags"] == ["B-geo-loc"]
+    assert repair_report.changes == {"bio_tags_repaired": 1}
+    assert repair_report.summary()["changes"] == {"bio_tags_repaired": 1}
+
+
+def test_iob1_conversion_is_reported(tmp_path):
+    path = tmp_path / "iob1.conll"
+    path.write_text("Peter I-PER\nBlack I-PER\nsaw O\nParis I-LOC\nRome B-LOC\n", encoding="utf-8")
+    report = RejectsReport(1.0)
+    records = list(NamedEntityRecognition().read(RunConfig(task="ner", data=str(path)), report))
+    assert records[0].features["tags"] == ["B-PER", "I-PER", "O", "B-LOC", "B-LOC"]
+    assert report.changes == {"iob1_files_converted_to_iob2": [str(path)]}
+    rejects_txt = open(report.write(str(tmp_path / "reports"))).read()
+    assert f"changed: iob1_files_converted_to_iob2: ['{path}']" in rejects_txt
 
 
 def test_knowledge_checks_find_every_problem():
