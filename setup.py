@@ -54,8 +54,8 @@ setup(
         "protobuf>=4.25.2,<5",
         "pyyaml",
         "tqdm",
-        "seqeval==1.2.2",
     ],
-    extras_require={"test": ["pytest"]},
+    # seqeval: the reference the NER metrics are tested against (kerasknow re-implements it).
+    extras_require={"test": ["pytest", "seqeval==1.2.2"]},
     entry_points={"console_scripts": ["kerasknow=kerasknow.cli:main"]},
 )

@@ -1,8 +1,8 @@
 """Entity-level precision, recall and F1 exactly as seqeval computes them, plus token accuracy.
 
-A re-implementation of `seqeval.metrics` 1.2.2 in its default (conlleval-compatible) mode, so
-kerasknow's evaluation needs no extra dependency and the numbers equal what NER papers and
-Hugging Face examples report: entities are chunked with `kerasknow.ner.bio.entity_spans` over
+A re-implementation of `seqeval.metrics` 1.2.2 in its default (conlleval-compatible) mode (seqeval
+is only a test dependency, the reference the tests compare with), so the numbers equal what NER
+papers and Hugging Face examples report: entities are chunked with `kerasknow.ner.bio.entity_spans` over
 all sentences joined with an `O` between them; an entity is correct when its type, start and end
 all match; precision/recall/F1 of zero-division cases are 0.
 """
