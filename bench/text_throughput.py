@@ -2,17 +2,20 @@
 
 For each dataset (BBC News full articles, and BBC headlines as a short-text set) this trains
 the SAME model (MiniLM by default, same initial weights, same hyperparameters and budget of
-examples) two ways, side by side in one process:
+examples) three ways, side by side in one process:
 
 - baseline: the common recipe. Tokenise everything in Python with the Hugging Face tokenizer,
   `padding="max_length"`, `tf.data.Dataset.from_tensor_slices(...).batch(...)`, no prefetch,
-  plain `model.fit`.
-- kerasknow: `kerasknow.text.text_input_pipeline.make_text_dataset` reading the GZIP
-  tf.Example files that kerasknow's ExampleGen writes: in-graph tokenisation (cached), length
-  bucketing, each batch padded to its own longest text, `prefetch(AUTOTUNE)`, plain
-  `model.fit`.
+  plain `model.fit`, Keras defaults (float32, no XLA).
+- kerasknow-f32: the input pipeline alone, `kerasknow.text.text_input_pipeline.make_text_dataset`
+  reading the GZIP tf.Example files that kerasknow's ExampleGen writes: in-graph tokenisation
+  (cached), length bucketing, each batch padded to its own longest text, `prefetch(AUTOTUNE)`;
+  float32, no XLA.
+- kerasknow: what the Trainer runs: the input pipeline plus the text family's `HardwarePlan`
+  under `mixed_precision: auto, xla: auto` (on a CPU with AMX-BF16: `mixed_bfloat16` and XLA,
+  batches padded to their bucket's length so XLA sees a handful of shapes).
 
-Training alternates between the two in segments of a few steps (the order flips every
+Training alternates between the variants in segments of a few steps (the order flips every
 segment), so a load spike on a shared machine hits both variants alike. The first step of each
 variant (tracing; for kerasknow also reading and tokenising the files) is not timed and is
 reported separately. After training both are evaluated on the same held-out split.
@@ -31,7 +34,7 @@ import time
 
 import kerasknow  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow)
 
-VARIANTS = ("baseline", "kerasknow")
+VARIANTS = ("baseline", "kerasknow-f32", "kerasknow")
 DATASETS = ("bbc-articles", "bbc-headlines")
 
 
@@ -63,6 +66,10 @@ def parse_args(argv=None):
     parser.add_argument("--tiny", action="store_true",
                         help="Smoke run: a tiny random BERT (hidden 16, 2 layers) instead of MiniLM.")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--mixed-precision", choices=("auto", "on", "off"), default="auto",
+                        help="the kerasknow variant's switch, as in the run config (default: auto)")
+    parser.add_argument("--xla", choices=("auto", "on", "off"), default="auto",
+                        help="the kerasknow variant's switch, as in the run config (default: auto)")
     parser.add_argument("--out", default="", help="Write the results as JSON here.")
     args = parser.parse_args(argv)
     args.datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
@@ -150,19 +157,27 @@ def examples_seen_metric():
     return ExamplesSeen()
 
 
-def build_model(checkpoint, num_labels, args, total_steps, seed):
+def build_model(checkpoint, num_labels, args, total_steps, seed, plan=None):
+    """The classifier; under `plan`'s precision policy and XLA switch when one is given."""
     import tensorflow as tf
 
     from kerasknow.models.bert_sequence_classifier import build_bert_sequence_classifier
 
-    tf.keras.utils.set_random_seed(seed)  # same classifier-head init for both variants
-    model = build_bert_sequence_classifier(
-        checkpoint, num_labels=num_labels, learning_rate=args.learning_rate,
-        warmup_steps=max(1, total_steps // 10), total_steps=total_steps)
+    tf.keras.utils.set_random_seed(seed)  # same classifier-head init for every variant
+    # Layers take the global policy when they are created: set it for this model only.
+    tf.keras.mixed_precision.set_global_policy(plan.precision_policy if plan else "float32")
+    try:
+        model = build_bert_sequence_classifier(
+            checkpoint, num_labels=num_labels, learning_rate=args.learning_rate,
+            warmup_steps=max(1, total_steps // 10), total_steps=total_steps,
+            jit_compile=bool(plan and plan.jit_compile))
+    finally:
+        tf.keras.mixed_precision.set_global_policy("float32")
     # Same compile, plus a counter of the examples each fit call trains on.
     model.compile(optimizer=model.optimizer, loss=model.loss,
                   metrics=[tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
-                           examples_seen_metric()])
+                           examples_seen_metric()],
+                  jit_compile=bool(plan and plan.jit_compile))  # compile() resets it otherwise
     return model
 
 
@@ -215,23 +230,35 @@ def run_dataset(name, train_rows, eval_rows, labels, checkpoint, args, workdir):
         return make_padded_baseline_dataset({k: v[idx] for k, v in base_features.items()},
                                             base_labels[idx], B)
 
+    from kerasknow.config import RunConfig
+    from kerasknow.tasks.registry import get_task_family
+
+    plan = get_task_family("text-classification").hardware_plan(
+        RunConfig(mixed_precision=args.mixed_precision, xla=args.xla))
     tokenizer = InGraphBertTokenizer.from_checkpoint(checkpoint, max_length=args.max_length)
     kk_train = make_text_dataset(train_dir, tokenizer, labels, B, training=True, seed=args.seed)
     kk_eval = make_text_dataset(eval_dir, tokenizer, labels, B, training=False,
                                 max_examples=args.eval_examples)
-    kk_train_repeated = kk_train.repeat()
+    # The Trainer pads to bucket boundaries when XLA is on (text_classification.datasets).
+    kk_train_plan = make_text_dataset(train_dir, tokenizer, labels, B, training=True, seed=args.seed,
+                                      pad_to_bucket_boundary=plan.jit_compile)
+    kk_eval_plan = make_text_dataset(eval_dir, tokenizer, labels, B, training=False,
+                                     max_examples=args.eval_examples, pad_to_bucket_boundary=plan.jit_compile)
+    train_sets = {"kerasknow-f32": kk_train.repeat(), "kerasknow": kk_train_plan.repeat()}
 
-    models = {v: build_model(checkpoint, len(labels), args, total_steps, args.seed) for v in VARIANTS}
+    models = {v: build_model(checkpoint, len(labels), args, total_steps, args.seed,
+                             plan if v == "kerasknow" else None) for v in VARIANTS}
     result = {v: {"train_seconds": 0.0, "train_examples_timed": 0, "examples_trained": 0} for v in VARIANTS}
     result["baseline"]["prep_seconds"] = base_prep_s
 
     def train(variant, start_step, steps):
-        ds = baseline_slice(start_step, steps) if variant == "baseline" else kk_train_repeated
+        ds = baseline_slice(start_step, steps) if variant == "baseline" else train_sets[variant]
         t = time.perf_counter()
         history = models[variant].fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
         return time.perf_counter() - t, int(history.history["examples"][-1])
 
-    # Untimed first step: tracing, and for kerasknow reading + tokenising + caching the files.
+    # Untimed first step: tracing (and XLA compiling), and for kerasknow reading + tokenising +
+    # caching the files.
     for variant in VARIANTS:
         seconds, seen = train(variant, 0, 1)
         result[variant]["first_step_seconds"] = seconds
@@ -246,7 +273,7 @@ def run_dataset(name, train_rows, eval_rows, labels, checkpoint, args, workdir):
             r["examples_trained"] += seen
         print(f"  [{name}] segment {segment + 1}/{args.segments} done", file=sys.stderr, flush=True)
 
-    for variant, eval_ds in (("baseline", base_eval), ("kerasknow", kk_eval)):
+    for variant, eval_ds in (("baseline", base_eval), ("kerasknow-f32", kk_eval), ("kerasknow", kk_eval_plan)):
         r = result[variant]
         models[variant].evaluate(eval_ds.take(1), verbose=0)  # untimed: traces the eval step
         t = time.perf_counter()
@@ -258,31 +285,38 @@ def run_dataset(name, train_rows, eval_rows, labels, checkpoint, args, workdir):
         r["eval_examples_per_s"] = r["eval_examples"] / r["eval_seconds"]
 
     examples, real, computed = token_stats(kk_train)
-    result["kerasknow"]["tokens_per_example"] = computed / examples
+    result["kerasknow-f32"]["tokens_per_example"] = computed / examples
+    result["kerasknow"]["tokens_per_example"] = token_stats(kk_train_plan)[2] / examples
+    result["kerasknow"]["plan"] = plan.describe()
     result["baseline"]["tokens_per_example"] = float(args.max_length)
     result["real_tokens_per_example"] = real / examples
     result["truncated_fraction"] = float(np.mean(
         [len(ids) > args.max_length for ids in hf_tokenizer(train_texts)["input_ids"]]))
-    result["speedup"] = result["kerasknow"]["train_examples_per_s"] / result["baseline"]["train_examples_per_s"]
-    result["accuracy_gap_points"] = 100 * (result["kerasknow"]["eval_accuracy"]
-                                           - result["baseline"]["eval_accuracy"])
+    base = result["baseline"]
+    result["speedup"] = result["kerasknow"]["train_examples_per_s"] / base["train_examples_per_s"]
+    result["speedup_input_pipeline_only"] = (result["kerasknow-f32"]["train_examples_per_s"]
+                                             / base["train_examples_per_s"])
+    result["accuracy_gap_points"] = 100 * (result["kerasknow"]["eval_accuracy"] - base["eval_accuracy"])
+    result["accuracy_gap_points_f32"] = 100 * (result["kerasknow-f32"]["eval_accuracy"] - base["eval_accuracy"])
     return result
 
 
 def print_table(results, args):
-    header = (f"{'dataset':<14} {'variant':<10} {'train ex/s':>10} {'tokens/ex':>9} "
+    header = (f"{'dataset':<14} {'variant':<13} {'train ex/s':>10} {'tokens/ex':>9} "
               f"{'eval ex/s':>9} {'eval acc':>8} {'trained':>7}")
     print(header)
     print("-" * len(header))
     for name, r in results.items():
         for v in VARIANTS:
             x = r[v]
-            print(f"{name:<14} {v:<10} {x['train_examples_per_s']:>10.1f} {x['tokens_per_example']:>9.1f} "
+            print(f"{name:<14} {v:<13} {x['train_examples_per_s']:>10.1f} {x['tokens_per_example']:>9.1f} "
                   f"{x['eval_examples_per_s']:>9.1f} {x['eval_accuracy']:>8.3f} {x['examples_trained']:>7}")
-        print(f"{name:<14} speedup = kerasknow / baseline = {r['speedup']:.2f}x  "
-              f"(real tokens/example {r['real_tokens_per_example']:.1f}, "
-              f"{100 * r['truncated_fraction']:.0f}% of texts longer than {args.max_length}; "
-              f"accuracy gap {r['accuracy_gap_points']:+.1f} points)")
+        print(f"{name:<14} speedup = kerasknow / baseline = {r['speedup']:.2f}x "
+              f"[{r['kerasknow']['plan']}], accuracy gap {r['accuracy_gap_points']:+.1f} points; "
+              f"input pipeline alone {r['speedup_input_pipeline_only']:.2f}x, gap "
+              f"{r['accuracy_gap_points_f32']:+.1f} points (real tokens/example "
+              f"{r['real_tokens_per_example']:.1f}, {100 * r['truncated_fraction']:.0f}% of texts longer "
+              f"than {args.max_length})")
 
 
 def main(argv=None):
