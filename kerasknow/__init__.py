@@ -23,6 +23,32 @@ _LAZY = {
     "KnowledgeValidationError": "kerasknow.errors",
     "BlessingError": "kerasknow.errors",
     "MissingDependencyError": "kerasknow.errors",
+    # Readers.
+    "TextClassificationReader": "kerasknow.text.text_classification_reader",
+    "ConllReader": "kerasknow.ner.conll_reader",
+    "ImageFolderReader": "kerasknow.images.image_folder_reader",
+    "IdxReader": "kerasknow.images.idx_reader",
+    # Models, layers and input pipelines.
+    "build_bert_sequence_classifier": "kerasknow.models.bert_sequence_classifier",
+    "build_token_classifier": "kerasknow.ner.token_classifier",
+    "build_image_classifier": "kerasknow.images.image_classifier",
+    "LinearWarmupDecay": "kerasknow.models.linear_warmup_decay",
+    "ImageAugmentation": "kerasknow.images.image_augmentation",
+    "BackbonePreprocess": "kerasknow.images.backbone_preprocess",
+    "InGraphBertTokenizer": "kerasknow.text.in_graph_bert_tokenizer",
+    "make_text_dataset": "kerasknow.text.text_input_pipeline",
+    "make_ner_dataset": "kerasknow.ner.ner_input_pipeline",
+    "make_image_dataset": "kerasknow.images.image_input_pipeline",
+    "HardwarePlan": "kerasknow.training.hardware_plan",
+    # Export, pipeline, serving.
+    "export_text_classifier": "kerasknow.export.text_classifier_export",
+    "export_ner_model": "kerasknow.ner.ner_export",
+    "export_image_classifier": "kerasknow.images.image_export",
+    "create_pipeline": "kerasknow.pipelines.knowledge_pipeline",
+    "run_local": "kerasknow.local_run",
+    "compile_kubeflow": "kerasknow.local_run",
+    "DevModelServer": "kerasknow.serving.model_server",
+    "PredictionClient": "kerasknow.serving.prediction_client",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

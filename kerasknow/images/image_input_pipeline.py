@@ -5,14 +5,14 @@ resize in the graph, in parallel -> cache (uint8, so a 96x96 image takes 27 KB) 
 (training) -> batch -> float32 -> prefetch. The serving signature decodes with the same
 `decode_and_resize`, so training and serving see identical pixels.
 """
-import os
 from typing import List, Sequence, Union
 
 from kerasknow import _env  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow)
 
 import tensorflow as tf
 
-from kerasknow.errors import ConfigError, DataError
+from kerasknow.data.tfrecord_files import expand_tfrecord_files
+from kerasknow.errors import ConfigError
 
 _SHUFFLE_BUFFER = 10_000
 IMAGE_FEATURE = "image"
@@ -36,27 +36,6 @@ def decode_and_resize(encoded: tf.Tensor, image_size: int) -> tf.Tensor:
     image.set_shape([None, None, 3])
     resized = tf.image.resize(image, [image_size, image_size], method="bilinear")
     return tf.cast(tf.clip_by_value(tf.round(resized), 0.0, 255.0), tf.uint8)
-
-
-def expand_files(file_pattern: Union[str, Sequence[str]]) -> List[str]:
-    """Files of a glob, a folder (its `*.gz`), or a list of those.
-
-    Raises:
-        DataError: When nothing matches.
-    """
-    patterns = [file_pattern] if isinstance(file_pattern, (str, os.PathLike)) else list(file_pattern or [])
-    if not patterns:
-        raise ConfigError(f"file_pattern must be a glob, a folder or a non-empty list. Received: {file_pattern!r}")
-    files: List[str] = []
-    for pattern in patterns:
-        pattern = os.fspath(pattern)
-        if tf.io.gfile.isdir(pattern):
-            pattern = os.path.join(pattern, "*.gz")
-        files.extend(sorted(tf.io.gfile.glob(pattern)))
-    if not files:
-        raise DataError(f"No TFRecord files match file_pattern={file_pattern!r}. Fix: point it at the "
-                        "ExampleGen split folder or its files, e.g. '<examples>/Split-train/*.gz'.")
-    return files
 
 
 def make_image_dataset(file_pattern: Union[str, Sequence[str]], labels: List[str], image_size: int,
@@ -95,7 +74,7 @@ def make_image_dataset(file_pattern: Union[str, Sequence[str]], labels: List[str
             raise ConfigError(f"{name} must be an int >= {low}. Received: {name}={value!r}")
     if isinstance(labels, (str, bytes)) or not labels or len(set(labels)) != len(labels):
         raise ConfigError(f"labels must be a non-empty list of unique class names. Received: labels={labels!r}")
-    files = expand_files(file_pattern)
+    files = expand_tfrecord_files(file_pattern)
     table = tf.lookup.StaticHashTable(
         tf.lookup.KeyValueTensorInitializer(tf.constant(list(labels)), tf.range(len(labels), dtype=tf.int32)),
         default_value=-1)

@@ -5,6 +5,7 @@ from kerasknow import _env  # noqa: F401  (sets TF_USE_LEGACY_KERAS before Tenso
 
 import tensorflow as tf
 
+from kerasknow.data.tfrecord_files import expand_tfrecord_files
 from kerasknow.errors import ConfigError
 from kerasknow.ner.label_alignment import IGNORE_LABEL, add_special_tokens, align_labels, word_pieces_of_sentences
 
@@ -61,9 +62,7 @@ def make_ner_dataset(files: List[str], tokenizer, labels: Sequence[str], batch_s
         raise ConfigError("make_ner_dataset needs the tag vocabulary. Received: labels=[]")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ConfigError(f"batch_size must be a positive int. Received: batch_size={batch_size!r}")
-    paths = tf.io.gfile.glob(list(files))
-    if not paths:
-        raise ConfigError(f"No TFRecord files match {list(files)}. Fix: point at the ExampleGen split folders.")
+    paths = expand_tfrecord_files(list(files))
     table = tag_table(labels)
     ds = tf.data.TFRecordDataset(sorted(paths), compression_type="GZIP")
     if max_examples:

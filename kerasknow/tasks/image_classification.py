@@ -149,15 +149,8 @@ class ImageClassification(TaskFamily):
 
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]], labels: List[str],
                  config: RunConfig) -> Dict[str, Any]:
-        import tensorflow as tf
+        from kerasknow.tasks.served_classifier_eval import evaluate_served_classifier
 
-        from kerasknow.metrics.classification_metrics import classification_metrics
-
-        serve = tf.saved_model.load(saved_model_dir).signatures["serving_default"]
-        images = [ex["image"][0] for ex in eval_examples]
-        y_true = [ex["label"][0].decode("utf-8") for ex in eval_examples]
-        y_pred: List[str] = []
-        for start in range(0, len(images), EVAL_BATCH):
-            out = serve(images=tf.constant(images[start:start + EVAL_BATCH]))
-            y_pred.extend(v.decode("utf-8") for v in out["labels"].numpy())
-        return classification_metrics(y_true, y_pred, labels)
+        return evaluate_served_classifier(
+            saved_model_dir, "images", [ex["image"][0] for ex in eval_examples],
+            [ex["label"][0].decode("utf-8") for ex in eval_examples], labels, batch_size=EVAL_BATCH)

@@ -6,14 +6,14 @@ so that a batch is padded only to its own longest text instead of to `max_length
 training time is proportional to the tokens computed, padding included, so this is where the
 speed comes from (see docs/performance.md).
 """
-import os
 from typing import List, Optional, Sequence, Union
 
 from kerasknow import _env  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow)
 
 import tensorflow as tf
 
-from kerasknow.errors import ConfigError, DataError
+from kerasknow.data.tfrecord_files import expand_tfrecord_files
+from kerasknow.errors import ConfigError
 
 # Texts are parsed and tokenised this many at a time: one vectorised tokenizer call per chunk
 # is far cheaper than one per text.
@@ -41,28 +41,6 @@ def default_bucket_boundaries(max_length: int) -> List[int]:
     """
     bounds = list(range(8, 65, 8)) + list(range(80, max_length + 1, 16))
     return [b for b in bounds if b < max_length] + [max_length]
-
-
-def _expand_files(file_pattern: Union[str, Sequence[str]]) -> List[str]:
-    patterns = [file_pattern] if isinstance(file_pattern, (str, os.PathLike)) else list(file_pattern)
-    if not patterns or not all(isinstance(p, (str, os.PathLike)) for p in patterns):
-        raise ConfigError(
-            "`file_pattern` must be a glob pattern, a directory, or a non-empty list of them. "
-            f"Received: file_pattern={file_pattern!r}"
-        )
-    files: List[str] = []
-    for pattern in patterns:
-        pattern = os.fspath(pattern)
-        if tf.io.gfile.isdir(pattern):
-            pattern = os.path.join(pattern, "*.gz")
-        files.extend(sorted(tf.io.gfile.glob(pattern)))
-    if not files:
-        raise DataError(
-            "No TFRecord files match `file_pattern`. "
-            f"Received: file_pattern={file_pattern!r}. Fix: point it at the ExampleGen split "
-            "folder or its files, e.g. '<examples>/Split-train/*.gz'."
-        )
-    return files
 
 
 def _check_labels(labels) -> List[str]:
@@ -168,7 +146,7 @@ def make_text_dataset(
             )
     labels = _check_labels(labels)
     bounds = _check_boundaries(bucket_boundaries, tokenizer.max_length)
-    files = _expand_files(file_pattern)
+    files = expand_tfrecord_files(file_pattern)
 
     table = tf.lookup.StaticHashTable(
         tf.lookup.KeyValueTensorInitializer(

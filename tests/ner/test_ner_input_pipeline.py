@@ -2,7 +2,7 @@ import pytest
 import tensorflow as tf
 
 from kerasknow.data.example_codec import encode_features
-from kerasknow.errors import ConfigError
+from kerasknow.errors import ConfigError, DataError
 from kerasknow.models.checkpoints import default_checkpoint_dir
 from kerasknow.ner.label_alignment import IGNORE_LABEL
 from kerasknow.ner.ner_input_pipeline import make_ner_dataset
@@ -67,5 +67,5 @@ def test_bad_arguments(records, tokenizer):
         make_ner_dataset([records], tokenizer, [], 2, False)
     with pytest.raises(ConfigError, match="batch_size must be a positive int"):
         make_ner_dataset([records], tokenizer, LABELS, 0, False)
-    with pytest.raises(ConfigError, match="No TFRecord files match"):
+    with pytest.raises(DataError, match="No TFRecord files match"):
         make_ner_dataset(["/nonexistent/*.gz"], tokenizer, LABELS, 2, False)
