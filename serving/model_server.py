@@ -24,7 +24,6 @@ Not implemented (UNIMPLEMENTED, as the generated base classes answer): Classify,
 MultiInference, HandleReloadConfigRequest, and the REST API on 8501.
 """
 import concurrent.futures
-import dataclasses
 import logging
 import os
 import threading
@@ -32,8 +31,6 @@ from typing import Dict, Mapping, Optional, Tuple
 
 import grpc
 import tensorflow as tf
-from google.protobuf import text_format
-from tensorflow.core.protobuf import saved_model_pb2
 from tensorflow_serving.apis import (
     get_model_metadata_pb2,
     get_model_status_pb2,
@@ -43,6 +40,8 @@ from tensorflow_serving.apis import (
 )
 
 from kerasknow.errors import ConfigError, require
+from kerasknow.serving.predict_request import RequestAbort, check_predict_request, request_tensors
+from kerasknow.serving.servable import Servable, read_signature_defs
 
 logger = logging.getLogger(__name__)
 
@@ -55,43 +54,6 @@ _SAVED_MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt")
 # tensorflow_model_server lifts gRPC's 4 MiB default so batches of images fit in one request.
 _MAX_MESSAGE_BYTES = 2**31 - 1
 _GRPC_CODE_BY_NUMBER = {code.value[0]: code for code in grpc.StatusCode}
-
-
-@dataclasses.dataclass
-class _Servable:
-    version: int
-    path: str
-    model: object  # the loaded SavedModel; holding it keeps its signature functions alive
-    signature_defs: Dict[str, object]  # name -> tensorflow.SignatureDef, as in saved_model.pb
-
-
-class _Abort(Exception):
-    """A request error, turned into a gRPC status by the servicers."""
-
-    def __init__(self, code: grpc.StatusCode, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def _read_signature_defs(version_dir: str) -> Dict[str, object]:
-    """Returns the `serve` meta graph's SignatureDefs, exactly as TF Serving reports them."""
-    pb_path = os.path.join(version_dir, "saved_model.pb")
-    saved_model = saved_model_pb2.SavedModel()
-    if os.path.exists(pb_path):
-        with open(pb_path, "rb") as f:
-            saved_model.ParseFromString(f.read())
-    else:
-        with open(os.path.join(version_dir, "saved_model.pbtxt"), encoding="utf-8") as f:
-            text_format.Parse(f.read(), saved_model)
-    for meta_graph in saved_model.meta_graphs:
-        if "serve" in meta_graph.meta_info_def.tags:
-            return dict(meta_graph.signature_def)
-    raise ValueError(
-        f"The SavedModel at {version_dir} has no meta graph tagged 'serve', which TF Serving "
-        f"loads. Received tags: {[list(m.meta_info_def.tags) for m in saved_model.meta_graphs]}. "
-        "Fix: export with tf.saved_model.save (tags default to 'serve')."
-    )
 
 
 class DevModelServer:
@@ -178,7 +140,7 @@ class DevModelServer:
         self._requested_port = port
         self._port: Optional[int] = None
         self._lock = threading.Lock()
-        self._servable: Optional[_Servable] = None
+        self._servable: Optional[Servable] = None
         # version -> (ModelVersionStatus state name, error message); what GetModelStatus reports.
         self._states: Dict[int, Tuple[str, str]] = {}
         self._reported: set = set()  # log-once keys, so a poll every second does not flood the log
@@ -353,12 +315,12 @@ class DevModelServer:
         else:
             logger.info("Model %r: serving version %d from %s.", self.model_name, newest, new.path)
 
-    def _load(self, version: int, path: str) -> Optional[_Servable]:
+    def _load(self, version: int, path: str) -> Optional[Servable]:
         with self._lock:
             if self._states.get(version, ("",))[0] != "END":
                 self._states[version] = ("LOADING", "")
         try:
-            signature_defs = _read_signature_defs(path)
+            signature_defs = read_signature_defs(path)
             model = tf.saved_model.load(path, tags=["serve"])
         # A broken or half-copied version must never take the server down: it is logged, reported
         # by GetModelStatus, and retried on the next poll while the old version keeps serving.
@@ -371,7 +333,7 @@ class DevModelServer:
                            self.loaded_version)
             return None
         self._reported.discard(("load_failed", version))
-        return _Servable(version=version, path=path, model=model, signature_defs=signature_defs)
+        return Servable(version=version, path=path, model=model, signature_defs=signature_defs)
 
     def _poll_loop(self) -> None:
         while not self._stop_polling.wait(self.poll_seconds):
@@ -384,13 +346,13 @@ class DevModelServer:
 
     # ------------------------------------------------------------------------------ requests
 
-    def _resolve(self, model_spec) -> _Servable:
-        """Returns the servable a ModelSpec asks for, or raises _Abort like TF Serving."""
+    def _resolve(self, model_spec) -> Servable:
+        """Returns the servable a ModelSpec asks for, or raises RequestAbort like TF Serving."""
         name = model_spec.name
         servable = self._servable
         loaded = f"loaded version: {servable.version}" if servable else "no version loaded yet"
         if name != self.model_name:
-            raise _Abort(
+            raise RequestAbort(
                 grpc.StatusCode.NOT_FOUND,
                 f"Servable not found for request: Latest({name}). This server serves model "
                 f"{self.model_name!r} only ({loaded}).",
@@ -399,7 +361,7 @@ class DevModelServer:
         if choice == "version_label":
             label = model_spec.version_label
             if label not in self.version_labels:
-                raise _Abort(
+                raise RequestAbort(
                     grpc.StatusCode.INVALID_ARGUMENT,
                     f"Unrecognized servable version label: {label}. Labels known: "
                     f"{sorted(self.version_labels) or 'none'}.",
@@ -409,22 +371,22 @@ class DevModelServer:
             wanted = model_spec.version.value
         else:
             if servable is None:
-                raise _Abort(grpc.StatusCode.NOT_FOUND, f"Servable not found for request: Latest({name}) ({loaded}).")
+                raise RequestAbort(grpc.StatusCode.NOT_FOUND, f"Servable not found for request: Latest({name}) ({loaded}).")
             return servable
         if servable is None or servable.version != wanted:
-            raise _Abort(
+            raise RequestAbort(
                 grpc.StatusCode.NOT_FOUND,
                 f"Servable not found for request: Specific({name}, {wanted}) ({loaded}).",
             )
         return servable
 
     @staticmethod
-    def _signature(servable: _Servable, signature_name: str):
+    def _signature(servable: Servable, signature_name: str):
         name = signature_name or DEFAULT_SIGNATURE
         functions = servable.model.signatures
         if name not in servable.signature_defs or name not in functions:
             available = sorted(k for k in functions)
-            raise _Abort(
+            raise RequestAbort(
                 grpc.StatusCode.FAILED_PRECONDITION,
                 f'Serving signature key "{name}" not found. Signatures in version {servable.version}: '
                 f"{{{', '.join(available)}}}.",
@@ -434,61 +396,12 @@ class DevModelServer:
     def _predict(self, request):
         servable = self._resolve(request.model_spec)
         sig_name, sig_def, function = self._signature(servable, request.model_spec.signature_name)
-        expected = sorted(sig_def.inputs)
-        expected_set = "{" + ", ".join(expected) + "}"
-        for alias in request.inputs:
-            if alias not in sig_def.inputs:
-                raise _Abort(
-                    grpc.StatusCode.INVALID_ARGUMENT,
-                    f"input tensor alias not found in signature: {alias}. Inputs expected to be in "
-                    f"the set {expected_set}.",
-                )
-        missing = [a for a in expected if a not in request.inputs]
-        if missing:
-            raise _Abort(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"input size does not match signature: {len(request.inputs)}!={len(expected)}. Missing "
-                f"inputs: {', '.join(missing)}. Inputs expected to be in the set {expected_set}.",
-            )
-        outputs = list(request.output_filter) or sorted(sig_def.outputs)
-        seen = set()
-        for alias in outputs:
-            if alias not in sig_def.outputs:
-                raise _Abort(
-                    grpc.StatusCode.INVALID_ARGUMENT,
-                    f"output tensor alias not found in signature: {alias} Outputs expected to be in "
-                    f"the set {{{', '.join(sorted(sig_def.outputs))}}}.",
-                )
-            if alias in seen:
-                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"duplicate output tensor alias: {alias}")
-            seen.add(alias)
-
-        specs = function.structured_input_signature[1]
-        tensors = {}
-        for alias, proto in request.inputs.items():
-            want = tf.dtypes.as_dtype(sig_def.inputs[alias].dtype)
-            try:
-                got = tf.dtypes.as_dtype(proto.dtype)
-                array = tf.make_ndarray(proto)
-            except (TypeError, ValueError) as e:
-                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"tensor parsing error: {alias} ({e})") from e
-            if got != want:
-                raise _Abort(
-                    grpc.StatusCode.INVALID_ARGUMENT,
-                    f"Expects input {alias!r} to be {want.name} but {got.name} is provided.",
-                )
-            spec = specs.get(alias)
-            if spec is not None and not spec.shape.is_compatible_with(array.shape):
-                raise _Abort(
-                    grpc.StatusCode.INVALID_ARGUMENT,
-                    f"Input {alias!r} must have shape {spec.shape} (None = any size). Received: "
-                    f"shape {list(array.shape)}.",
-                )
-            tensors[alias] = tf.constant(array, dtype=want)
+        outputs = check_predict_request(request, sig_def)
+        tensors = request_tensors(request, sig_def, function)
         try:
             results = function(**tensors)
         except tf.errors.OpError as e:
-            raise _Abort(_GRPC_CODE_BY_NUMBER.get(e.error_code, grpc.StatusCode.INTERNAL), e.message) from e
+            raise RequestAbort(_GRPC_CODE_BY_NUMBER.get(e.error_code, grpc.StatusCode.INTERNAL), e.message) from e
 
         response = predict_pb2.PredictResponse()
         response.model_spec.name = self.model_name
@@ -501,13 +414,13 @@ class DevModelServer:
     def _get_model_metadata(self, request):
         servable = self._resolve(request.model_spec)
         if not request.metadata_field:
-            raise _Abort(
+            raise RequestAbort(
                 grpc.StatusCode.INVALID_ARGUMENT,
                 "GetModelMetadataRequest must specify at least one metadata_field (e.g. 'signature_def').",
             )
         for field in request.metadata_field:
             if field != "signature_def":
-                raise _Abort(
+                raise RequestAbort(
                     grpc.StatusCode.INVALID_ARGUMENT,
                     f"Metadata field {field} is not supported. Supported: signature_def.",
                 )
@@ -525,12 +438,12 @@ class DevModelServer:
         with self._lock:
             states = dict(self._states)
         if name != self.model_name or not states:
-            raise _Abort(grpc.StatusCode.NOT_FOUND, f"Could not find any versions of model {name}")
+            raise RequestAbort(grpc.StatusCode.NOT_FOUND, f"Could not find any versions of model {name}")
         choice = request.model_spec.WhichOneof("version_choice")
         if choice == "version_label":
             label = request.model_spec.version_label
             if label not in self.version_labels:
-                raise _Abort(grpc.StatusCode.INVALID_ARGUMENT, f"Unrecognized servable version label: {label}")
+                raise RequestAbort(grpc.StatusCode.INVALID_ARGUMENT, f"Unrecognized servable version label: {label}")
             wanted = self.version_labels[label]
         elif choice == "version":
             wanted = request.model_spec.version.value
@@ -538,7 +451,7 @@ class DevModelServer:
             wanted = None
         if wanted is not None:
             if wanted not in states:
-                raise _Abort(grpc.StatusCode.NOT_FOUND, f"Could not find version {wanted} of model {name}")
+                raise RequestAbort(grpc.StatusCode.NOT_FOUND, f"Could not find version {wanted} of model {name}")
             states = {wanted: states[wanted]}
         response = get_model_status_pb2.GetModelStatusResponse()
         state_enum = get_model_status_pb2.ModelVersionStatus.State
@@ -556,7 +469,7 @@ class DevModelServer:
 def _call(handler, request, context):
     try:
         return handler(request)
-    except _Abort as e:
+    except RequestAbort as e:
         logger.info("Request failed: %s: %s", e.code.name, e.message)
         context.abort(e.code, e.message)
 
