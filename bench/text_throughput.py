@@ -198,7 +198,7 @@ def run_dataset(name, train_rows, eval_rows, labels, checkpoint, args, workdir):
     from transformers import BertTokenizerFast
 
     from kerasknow.text.in_graph_bert_tokenizer import InGraphBertTokenizer
-    from kerasknow.text.text_input_pipeline import make_text_dataset
+    from kerasknow.text.text_input_pipeline import make_text_dataset, xla_bucket_boundaries
 
     label_index = {label: i for i, label in enumerate(labels)}
     B = args.batch_size
@@ -239,11 +239,12 @@ def run_dataset(name, train_rows, eval_rows, labels, checkpoint, args, workdir):
     kk_train = make_text_dataset(train_dir, tokenizer, labels, B, training=True, seed=args.seed)
     kk_eval = make_text_dataset(eval_dir, tokenizer, labels, B, training=False,
                                 max_examples=args.eval_examples)
-    # The Trainer pads to bucket boundaries when XLA is on (text_classification.datasets).
-    kk_train_plan = make_text_dataset(train_dir, tokenizer, labels, B, training=True, seed=args.seed,
-                                      pad_to_bucket_boundary=plan.jit_compile)
+    # As the Trainer does under XLA (TextClassification.datasets): coarse buckets, fixed widths.
+    shapes = dict(bucket_boundaries=xla_bucket_boundaries(args.max_length),
+                  pad_to_bucket_boundary=True) if plan.jit_compile else {}
+    kk_train_plan = make_text_dataset(train_dir, tokenizer, labels, B, training=True, seed=args.seed, **shapes)
     kk_eval_plan = make_text_dataset(eval_dir, tokenizer, labels, B, training=False,
-                                     max_examples=args.eval_examples, pad_to_bucket_boundary=plan.jit_compile)
+                                     max_examples=args.eval_examples, **shapes)
     train_sets = {"kerasknow-f32": kk_train.repeat(), "kerasknow": kk_train_plan.repeat()}
 
     models = {v: build_model(checkpoint, len(labels), args, total_steps, args.seed,

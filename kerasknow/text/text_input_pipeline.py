@@ -43,6 +43,20 @@ def default_bucket_boundaries(max_length: int) -> List[int]:
     return [b for b in bounds if b < max_length] + [max_length]
 
 
+def xla_bucket_boundaries(max_length: int) -> List[int]:
+    """Coarse bucket lengths for XLA: 32, 64, then `max_length`.
+
+    XLA compiles the train step once per input shape (several seconds for a BERT on a CPU), so
+    with `pad_to_bucket_boundary` few buckets beat tight padding: at most three widths.
+
+    Example:
+
+    >>> xla_bucket_boundaries(128)
+    [32, 64, 128]
+    """
+    return [b for b in (32, 64) if b < max_length] + [max_length]
+
+
 def _check_labels(labels) -> List[str]:
     if isinstance(labels, (str, bytes)) or not labels or not all(isinstance(x, str) for x in labels):
         raise ConfigError(

@@ -149,3 +149,12 @@ def test_bad_arguments_raise(split_dir, tokenizer, kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         make_text_dataset(**args)
+
+
+def test_xla_bucket_boundaries_are_three_widths_at_most():
+    from kerasknow.text.text_input_pipeline import xla_bucket_boundaries
+
+    assert xla_bucket_boundaries(128) == [32, 64, 128]
+    assert xla_bucket_boundaries(512) == [32, 64, 512]
+    assert xla_bucket_boundaries(48) == [32, 48]
+    assert xla_bucket_boundaries(16) == [16]
