@@ -6,6 +6,7 @@ from typing import Any, Dict, List
 import numpy as np
 
 from kerasknow.config import RunConfig
+from kerasknow.tasks.label_count_findings import label_count_findings
 from kerasknow.tasks.task_family import Finding
 
 #: Images with a side below this are reported (they are upsampled, and carry little detail).
@@ -105,22 +106,9 @@ def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], c
                             + ", ".join(f"{names.get(c, c)}={n}" for c, n in sorted(channels.items())) + ".",
                             {str(c): n for c, n in sorted(channels.items())}))
 
-    train_counts = collections.Counter(_label(ex) for ex in splits.get("train", []))
-    eval_counts = collections.Counter(_label(ex) for ex in splits.get("eval", []))
-    findings.append(Finding("examples_per_label", "info",
-                            f"{len(train_counts)} labels in train: "
-                            + ", ".join(f"{k}={v}" for k, v in sorted(train_counts.items())),
-                            {"train": dict(train_counts), "eval": dict(eval_counts)}))
-    few = {k: v for k, v in train_counts.items() if v < config.min_examples_per_label}
-    if few:
-        findings.append(Finding(
-            "too_few_examples_per_label", "error",
-            f"Labels with fewer than min_examples_per_label={config.min_examples_per_label} training images: "
-            f"{dict(sorted(few.items()))}. Add images or lower the minimum.", {"labels": few}))
-    unseen = sorted(set(eval_counts) - set(train_counts))
-    if unseen:
-        findings.append(Finding("eval_labels_unseen_in_train", "warning",
-                                f"Eval labels never seen in train: {unseen}.", {"labels": unseen}))
+    findings.extend(label_count_findings((_label(ex) for ex in splits.get("train", [])),
+                                         (_label(ex) for ex in splits.get("eval", [])),
+                                         config.min_examples_per_label, noun="images"))
 
     by_hash: Dict[str, List[tuple]] = collections.defaultdict(list)
     for split, ex in rows:

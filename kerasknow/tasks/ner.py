@@ -7,6 +7,7 @@ from kerasknow.data.example_codec import encode_features
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
 from kerasknow.ner.bio import entity_spans, invalid_continuations, is_valid_tag
+from kerasknow.tasks.run_tokenizer import run_tokenizer
 from kerasknow.tasks.task_family import Finding, TaskFamily, TrainContext
 
 EVAL_BATCH = 64
@@ -196,7 +197,7 @@ class NamedEntityRecognition(TaskFamily):
 
         from kerasknow.ner.label_alignment import word_pieces_of_sentences
 
-        tokenizer = self._tokenizer(config)
+        tokenizer = run_tokenizer(config)
         lengths: List[int] = []
         for start in range(0, len(sentences), _LENGTH_BATCH):
             batch = tf.ragged.constant(sentences[start:start + _LENGTH_BATCH], dtype=tf.string)
@@ -205,13 +206,6 @@ class NamedEntityRecognition(TaskFamily):
         return lengths
 
     # ---- model ---------------------------------------------------------------------------
-    def _tokenizer(self, config: RunConfig):
-        from kerasknow.models.checkpoints import resolve_checkpoint
-        from kerasknow.text.in_graph_bert_tokenizer import InGraphBertTokenizer
-
-        return InGraphBertTokenizer.from_checkpoint(resolve_checkpoint(config.checkpoint),
-                                                    max_length=config.max_seq_length)
-
     def build_model(self, hp, config: RunConfig, labels: List[str]):
         from kerasknow.models.checkpoints import resolve_checkpoint
         from kerasknow.ner.token_classifier import build_token_classifier
@@ -227,7 +221,7 @@ class NamedEntityRecognition(TaskFamily):
     def datasets(self, ctx: TrainContext, batch_size: int, max_examples: int = 0):
         from kerasknow.ner.ner_input_pipeline import make_ner_dataset
 
-        tokenizer = self._tokenizer(ctx.config)
+        tokenizer = run_tokenizer(ctx.config)
         train = make_ner_dataset(ctx.train_files, tokenizer, ctx.labels, batch_size, training=True,
                                  max_examples=max_examples, seed=ctx.config.seed)
         evaluation = make_ner_dataset(ctx.eval_files, tokenizer, ctx.labels, batch_size, training=False,
@@ -238,7 +232,7 @@ class NamedEntityRecognition(TaskFamily):
     def export(self, model, export_dir: str, ctx: TrainContext) -> None:
         from kerasknow.ner.ner_export import export_ner_model
 
-        export_ner_model(model, export_dir, self._tokenizer(ctx.config), ctx.labels)
+        export_ner_model(model, export_dir, run_tokenizer(ctx.config), ctx.labels)
 
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]], labels: List[str],
                  config: RunConfig) -> Dict[str, Any]:

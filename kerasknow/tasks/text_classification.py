@@ -5,6 +5,7 @@ from kerasknow.config import RunConfig
 from kerasknow.data.example_codec import encode_features
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
+from kerasknow.tasks.run_tokenizer import run_tokenizer
 from kerasknow.tasks.task_family import Finding, TaskFamily, TrainContext
 from kerasknow.text.text_checks import text_classification_checks
 from kerasknow.text.text_classification_reader import TextClassificationReader
@@ -52,13 +53,6 @@ class TextClassification(TaskFamily):
         encoded = tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
-    def _tokenizer(self, config: RunConfig):
-        from kerasknow.models.checkpoints import resolve_checkpoint
-        from kerasknow.text.in_graph_bert_tokenizer import InGraphBertTokenizer
-
-        return InGraphBertTokenizer.from_checkpoint(resolve_checkpoint(config.checkpoint),
-                                                    max_length=config.max_seq_length)
-
     def build_model(self, hp, config: RunConfig, labels: List[str]):
         from kerasknow.models.bert_sequence_classifier import build_bert_sequence_classifier
         from kerasknow.models.checkpoints import resolve_checkpoint
@@ -73,7 +67,7 @@ class TextClassification(TaskFamily):
     def datasets(self, ctx: TrainContext, batch_size: int, max_examples: int = 0):
         from kerasknow.text.text_input_pipeline import make_text_dataset, xla_bucket_boundaries
 
-        tokenizer = self._tokenizer(ctx.config)
+        tokenizer = run_tokenizer(ctx.config)
         # XLA compiles once per input shape: a few coarse buckets, each batch padded to its
         # bucket's length.
         xla = self.hardware_plan(ctx.config).jit_compile
@@ -88,7 +82,7 @@ class TextClassification(TaskFamily):
     def export(self, model, export_dir: str, ctx: TrainContext) -> None:
         from kerasknow.export.text_classifier_export import export_text_classifier
 
-        export_text_classifier(model, export_dir, self._tokenizer(ctx.config), ctx.labels)
+        export_text_classifier(model, export_dir, run_tokenizer(ctx.config), ctx.labels)
 
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]], labels: List[str],
                  config: RunConfig) -> Dict[str, Any]:

@@ -3,6 +3,7 @@ import collections
 from typing import Any, Dict, List
 
 from kerasknow.config import RunConfig
+from kerasknow.tasks.label_count_findings import label_count_findings
 from kerasknow.tasks.task_family import Finding
 from kerasknow.text.text_classification_reader import normalize_text
 
@@ -63,23 +64,9 @@ def text_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], co
             {"count": len(conflicts),
              "examples": [{"text": t[:100], "labels": labs} for t, labs in list(conflicts.items())[:10]]}))
 
-    train_counts = collections.Counter(_label(ex) for ex in splits.get("train", []))
-    eval_counts = collections.Counter(_label(ex) for ex in splits.get("eval", []))
-    findings.append(Finding("examples_per_label", "info",
-                            f"{len(train_counts)} labels in train: " +
-                            ", ".join(f"{k}={v}" for k, v in sorted(train_counts.items())),
-                            {"train": dict(train_counts), "eval": dict(eval_counts)}))
-    few = {k: v for k, v in train_counts.items() if v < config.min_examples_per_label}
-    if few:
-        findings.append(Finding(
-            "too_few_examples_per_label", "error",
-            f"Labels with fewer than min_examples_per_label={config.min_examples_per_label} training "
-            f"examples: {dict(sorted(few.items()))}. Add examples or lower the minimum.",
-            {"labels": few}))
-    unseen = sorted(set(eval_counts) - set(train_counts))
-    if unseen:
-        findings.append(Finding("eval_labels_unseen_in_train", "warning",
-                                f"Eval labels never seen in train: {unseen}.", {"labels": unseen}))
+    findings.extend(label_count_findings((_label(ex) for ex in splits.get("train", [])),
+                                         (_label(ex) for ex in splits.get("eval", [])),
+                                         config.min_examples_per_label, noun="examples"))
 
     if token_lengths:
         truncated = sum(1 for n in token_lengths if n > config.max_seq_length)

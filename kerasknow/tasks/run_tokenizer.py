@@ -1,0 +1,24 @@
+"""The in-graph tokenizer a BERT task family trains and exports with."""
+from kerasknow.config import RunConfig
+
+
+def run_tokenizer(config: RunConfig):
+    """The run checkpoint's `InGraphBertTokenizer`, truncating at `config.max_seq_length`.
+
+    Args:
+        config: The run's config (`checkpoint`, `max_seq_length`).
+
+    Returns:
+        A `kerasknow.text.in_graph_bert_tokenizer.InGraphBertTokenizer`.
+
+    Example:
+
+    >>> tokenizer = run_tokenizer(RunConfig(max_seq_length=64))  # doctest: +SKIP
+    >>> tokenizer.max_length  # doctest: +SKIP
+    64
+    """
+    from kerasknow.models.checkpoints import resolve_checkpoint
+    from kerasknow.text.in_graph_bert_tokenizer import InGraphBertTokenizer
+
+    return InGraphBertTokenizer.from_checkpoint(resolve_checkpoint(config.checkpoint),
+                                                max_length=config.max_seq_length)
