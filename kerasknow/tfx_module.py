@@ -63,7 +63,7 @@ def tuner_fn(fn_args):
     cfg = ctx.config
     family = get_task_family(cfg.task)
     plan = family.hardware_plan(cfg)
-    plan.apply_precision()
+    plan.apply()
     logger.info("Tuner on %s", plan.describe())
 
     def build(hp):
@@ -98,7 +98,7 @@ def run_fn(fn_args) -> None:
     cfg = ctx.config
     family = get_task_family(cfg.task)
     plan = family.hardware_plan(cfg)
-    plan.apply_precision()
+    plan.apply()
     strategy = plan.strategy(cfg.tpu)
     logger.info("Training %s on %s with %s", cfg.task, plan.describe(), hp.values)
     with strategy.scope():

@@ -1,10 +1,15 @@
+import os
+import subprocess
+import sys
+import textwrap
+
 import pytest
 
 from kerasknow.config import RunConfig
 from kerasknow.errors import ConfigError
 from kerasknow.tasks.registry import get_task_family
 from kerasknow.training import hardware_plan
-from kerasknow.training.hardware_plan import HardwarePlan, cpu_has_amx_bf16
+from kerasknow.training.hardware_plan import CPU_XLA_FLAGS, HardwarePlan, cpu_has_amx_bf16, merge_xla_flags
 
 
 @pytest.fixture
@@ -75,3 +80,53 @@ def test_apply_precision_sets_the_global_policy():
         assert tf.keras.mixed_precision.global_policy().name == "mixed_bfloat16"
     finally:
         tf.keras.mixed_precision.set_global_policy("float32")
+
+
+def test_xla_flags_only_when_xla_compiles_on_a_cpu():
+    assert HardwarePlan("cpu", 1, "mixed_bfloat16", True).xla_flags == CPU_XLA_FLAGS
+    assert HardwarePlan("cpu", 1, "mixed_bfloat16", False).xla_flags == ()
+    assert HardwarePlan("gpu", 1, "mixed_float16", True).xla_flags == ()
+    assert HardwarePlan("tpu", 0, "mixed_bfloat16", True).xla_flags == ()
+
+
+def test_merge_xla_flags_keeps_what_the_user_set():
+    user = "--xla_cpu_enable_fast_math=false --xla_dump_to=/tmp/d"
+    merged = merge_xla_flags(user, CPU_XLA_FLAGS)
+    assert merged.split()[:2] == user.split()
+    assert "--xla_cpu_enable_fast_math=true" not in merged
+    assert "--xla_disable_hlo_passes=tree_reduction_rewriter" in merged.split()
+    assert merge_xla_flags(merged, CPU_XLA_FLAGS) == merged  # idempotent
+    assert merge_xla_flags("", ()) == ""
+
+
+def test_apply_xla_flags_updates_the_given_environment():
+    env = {"XLA_FLAGS": "--xla_dump_to=/tmp/d"}
+    result = HardwarePlan("cpu", 1, "float32", True).apply_xla_flags(env)
+    assert env["XLA_FLAGS"] == result == " ".join(("--xla_dump_to=/tmp/d",) + CPU_XLA_FLAGS)
+    untouched = {}
+    assert HardwarePlan("cpu", 1, "float32", False).apply_xla_flags(untouched) == ""
+    assert untouched == {}
+
+
+def test_cpu_xla_flags_are_accepted_and_remove_the_reduce_window_rewrite(tmp_path):
+    # A fresh process: XLA reads XLA_FLAGS once, and aborts on a flag it does not know.
+    script = textwrap.dedent(f"""
+        import os
+        import kerasknow
+        from kerasknow.training.hardware_plan import HardwarePlan
+        HardwarePlan("cpu", 1, "float32", True).apply_xla_flags()
+        os.environ["XLA_FLAGS"] += " --xla_dump_to={tmp_path} --xla_dump_hlo_as_text"
+        import tensorflow as tf
+        x = tf.reshape(tf.range(2048 * 64, dtype=tf.float32) % 7.0, [2048, 64])
+        total = tf.function(lambda v: tf.reduce_sum(v, axis=0), jit_compile=True)(x)
+        print("SUM", float(total[0]))
+    """)
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "SUM " + str(float(sum((i * 64) % 7 for i in range(2048)))) in done.stdout
+    optimized = [p for p in tmp_path.iterdir() if p.name.endswith("cpu_after_optimizations.txt")]
+    assert optimized, sorted(p.name for p in tmp_path.iterdir())
+    hlo = "".join(p.read_text() for p in optimized)
+    assert " reduce(" in hlo and "reduce-window(" not in hlo

@@ -1,0 +1,104 @@
+"""Training examples/s of MiniLM under XLA on a CPU, with and without `HardwarePlan`'s XLA flags.
+
+XLA reads `XLA_FLAGS` once per process, so each measurement is a child process; the two
+settings alternate round by round (A B, B A, A B, ...) so load from other jobs hits both alike,
+and the ratio printed is the median of the per-round ratios. Each child builds the model under
+the text family's precision (`mixed_bfloat16` on AMX-BF16 CPUs), compiles it with XLA on fixed
+`[16, 128]` synthetic batches, runs two untimed steps, then times `--steps` steps one by one
+and reports the median step's examples/s.
+
+    python bench/xla_cpu_flags.py                 # 3 rounds of 10 steps per setting
+    python bench/xla_cpu_flags.py --rounds 5 --out bench/results/xla_cpu_flags.json
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+SETTINGS = ("without", "with")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of both settings (default 3)")
+    parser.add_argument("--steps", type=int, default=10, help="timed training steps per child (default 10)")
+    parser.add_argument("--out", default="", help="Write the results as JSON here.")
+    parser.add_argument("--child", choices=SETTINGS, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def child(setting: str, steps: int) -> None:
+    """One measurement: prints `RESULT <examples/s>`."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import kerasknow  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow)
+    from kerasknow.config import RunConfig
+    from kerasknow.tasks.registry import get_task_family
+
+    plan = get_task_family("text-classification").hardware_plan(RunConfig(xla="on"))
+    if setting == "with":
+        plan.apply_xla_flags()
+    import precision_xla
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    ds, batch = precision_xla.dataset("text")
+    model = precision_xla.build("text", plan.precision_policy, True)
+    model.fit(ds, steps_per_epoch=2, epochs=1, verbose=0)  # untimed: tracing, XLA compiling
+    step_seconds = []
+
+    class StepClock(tf.keras.callbacks.Callback):
+        def on_train_batch_begin(self, b, logs=None):
+            self.start = time.perf_counter()
+
+        def on_train_batch_end(self, b, logs=None):
+            step_seconds.append(time.perf_counter() - self.start)
+
+    model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[StepClock()])
+    # The median step: fit()'s per-call set-up and the odd disturbed step left out.
+    print(f"RESULT {batch / statistics.median(step_seconds):.3f} {plan.precision_policy}", flush=True)
+
+
+def measure(setting: str, steps: int):
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", setting,
+                           "--steps", str(steps)], env=env, capture_output=True, text=True)
+    lines = [l for l in done.stdout.splitlines() if l.startswith("RESULT ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"the {setting!r} child failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+    _, rate, policy = lines[-1].split()
+    return float(rate), policy
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.child:
+        child(args.child, args.steps)
+        return
+    from kerasknow.training.hardware_plan import CPU_XLA_FLAGS
+
+    rates = {s: [] for s in SETTINGS}
+    policy = ""
+    for r in range(args.rounds):
+        for setting in (SETTINGS if r % 2 == 0 else SETTINGS[::-1]):
+            rate, policy = measure(setting, args.steps)
+            rates[setting].append(rate)
+        print(f"  round {r + 1}/{args.rounds}: without {rates['without'][-1]:.1f}, "
+              f"with {rates['with'][-1]:.1f} examples/s", file=sys.stderr, flush=True)
+    ratios = [w / wo for w, wo in zip(rates["with"], rates["without"])]
+    result = {"precision": policy, "flags": list(CPU_XLA_FLAGS), "examples_per_s": rates,
+              "ratio_per_round": ratios, "ratio_median": statistics.median(ratios)}
+    print(f"MiniLM, batch 16 x 128, {policy} + XLA, {args.rounds} rounds x {args.steps} steps")
+    for setting in SETTINGS:
+        print(f"  {setting + ' flags':<14} {statistics.median(rates[setting]):7.1f} examples/s (median)")
+    print(f"  with / without: {result['ratio_median']:.2f}x (median of per-round ratios "
+          f"{', '.join(f'{x:.2f}' for x in ratios)})")
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            json.dump(result, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
