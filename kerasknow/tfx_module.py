@@ -52,7 +52,8 @@ def tuner_fn(fn_args):
     """Builds the Keras Tuner search TFX's Tuner component runs.
 
     A random search over the family's hyperparameters (by default learning rate and dropout),
-    `tuner_trials` trials of one epoch each on at most `tuner_max_examples` examples, with
+    `tuner_trials` trials of one epoch each on at most `tuner_max_examples` train and eval
+    examples (every k-th record, so the subsets span every label: `spread_subset`), with
     TensorBoard hparams under `<output>/tensorboard/tuning`.
     """
     import keras_tuner

@@ -11,6 +11,7 @@ from kerasknow import _env  # noqa: F401  (sets TF_USE_LEGACY_KERAS before Tenso
 
 import tensorflow as tf
 
+from kerasknow.data.spread_subset import spread_subset
 from kerasknow.data.tfrecord_files import expand_tfrecord_files
 from kerasknow.errors import ConfigError
 
@@ -49,7 +50,8 @@ def make_image_dataset(file_pattern: Union[str, Sequence[str]], labels: List[str
         image_size: Square size images are resized to (the model's input size).
         batch_size: Examples per batch (the last batch may be smaller).
         training: Shuffle (seeded, reshuffled each epoch) when True; file order otherwise.
-        max_examples: Read only the first `max_examples` records; 0 for all.
+        max_examples: Read at most `max_examples` records, spread evenly over the files
+            (`kerasknow.data.spread_subset`); 0 for all.
         seed: Shuffle seed.
         cache: True caches decoded images in memory, a path caches them in files there, False
             decodes every epoch.
@@ -93,8 +95,7 @@ def make_image_dataset(file_pattern: Union[str, Sequence[str]], labels: List[str
         return decode_and_resize(parsed[IMAGE_FEATURE], image_size), label_id
 
     ds = tf.data.TFRecordDataset(files, compression_type="GZIP", num_parallel_reads=min(len(files), 4) or None)
-    if max_examples:
-        ds = ds.take(max_examples)
+    ds = spread_subset(ds, max_examples)  # every k-th record: all labels, not the first ones
     ds = ds.map(parse, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not training)
     if cache:
         ds = ds.cache(cache if isinstance(cache, str) else "")

@@ -5,6 +5,7 @@ from kerasknow import _env  # noqa: F401  (sets TF_USE_LEGACY_KERAS before Tenso
 
 import tensorflow as tf
 
+from kerasknow.data.spread_subset import spread_subset
 from kerasknow.data.tfrecord_files import expand_tfrecord_files
 from kerasknow.errors import ConfigError
 from kerasknow.ner.label_alignment import IGNORE_LABEL, add_special_tokens, align_labels, word_pieces_of_sentences
@@ -42,7 +43,8 @@ def make_ner_dataset(files: List[str], tokenizer, labels: Sequence[str], batch_s
         batch_size: Sentences per batch.
         training: Shuffle (seeded, reshuffled each epoch). The last, partial batch is kept either
             way, so small data still trains and every eval example is scored.
-        max_examples: Use at most this many examples (0 = all), e.g. for tuning.
+        max_examples: Use at most this many examples, spread evenly over the files
+            (`kerasknow.data.spread_subset`; 0 = all), e.g. for tuning.
         seed: Shuffle seed.
 
     Returns:
@@ -65,8 +67,7 @@ def make_ner_dataset(files: List[str], tokenizer, labels: Sequence[str], batch_s
     paths = expand_tfrecord_files(list(files))
     table = tag_table(labels)
     ds = tf.data.TFRecordDataset(sorted(paths), compression_type="GZIP")
-    if max_examples:
-        ds = ds.take(max_examples)
+    ds = spread_subset(ds, max_examples)  # every k-th record: all labels, not the first ones
     if training:
         ds = ds.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
 

@@ -12,6 +12,7 @@ from kerasknow import _env  # noqa: F401  (sets TF_USE_LEGACY_KERAS before Tenso
 
 import tensorflow as tf
 
+from kerasknow.data.spread_subset import spread_subset
 from kerasknow.data.tfrecord_files import expand_tfrecord_files
 from kerasknow.errors import ConfigError
 
@@ -120,7 +121,8 @@ def make_text_dataset(
         bucket_boundaries: Bucket lengths in tokens (a text of length n goes to the first
             bucket of length >= n; lengths above the last go to a bucket of `max_length`).
             None for `default_bucket_boundaries(tokenizer.max_length)`, `[]` for none.
-        max_examples: Read only the first `max_examples` records (in file order); 0 for all.
+        max_examples: Read at most `max_examples` records, spread evenly over the files
+            (`kerasknow.data.spread_subset`); 0 for all.
         seed: Shuffle seed.
         cache: Keep the tokenised examples in memory after the first pass, so later epochs
             skip reading and tokenising.
@@ -193,8 +195,7 @@ def make_text_dataset(
         return ids, label_ids
 
     ds = tf.data.TFRecordDataset(files, compression_type="GZIP")
-    if max_examples:
-        ds = ds.take(max_examples)
+    ds = spread_subset(ds, max_examples)  # every k-th record: all labels, not the first ones
     ds = ds.batch(_TOKENIZE_CHUNK).map(parse_and_tokenize, num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.unbatch()
     if cache:

@@ -57,7 +57,7 @@ def test_training_shuffles_and_max_examples(records, tokenizer):
     in_order = first_words(make_ner_dataset([records], tokenizer, LABELS, 1, training=False))
     shuffled = first_words(make_ner_dataset([records], tokenizer, LABELS, 1, training=True, seed=3))
     assert sorted(shuffled) == sorted(in_order) and len(in_order) == 3
-    assert first_words(make_ner_dataset([records], tokenizer, LABELS, 1, training=False, max_examples=2)) == in_order[:2]
+    assert first_words(make_ner_dataset([records], tokenizer, LABELS, 1, training=False, max_examples=2)) == in_order[::2]
 
 
 def test_bad_arguments(records, tokenizer):

@@ -97,13 +97,13 @@ def test_pad_to_bucket_boundary_gives_bucket_widths(split_dir, tokenizer):
     assert widths <= {16, 32, MAX_LENGTH} and len(widths) >= 2
 
 
-def test_no_bucketing_keeps_file_order(split_dir, tokenizer):
+def test_no_bucketing_keeps_file_order_and_max_examples_spans_both_files(split_dir, tokenizer):
     directory, rows = split_dir
     ds = make_text_dataset([str(directory / "part-0.gz"), str(directory / "part-1.gz")], tokenizer,
                            LABELS, batch_size=16, training=False, bucket_boundaries=[], max_examples=40)
     numbers = [int(n) for features, _ in ds
                for n in _first_token(features["input_ids"].numpy(), tokenizer)]
-    assert numbers == list(range(40))
+    assert numbers == list(range(0, len(rows), 4))  # every 4th of 150: 38 rows, part-1's included
 
 
 def test_training_shuffle_is_seeded(split_dir, tokenizer):
