@@ -179,17 +179,19 @@ def test_tiny_model_end_to_end_on_wnut(tmp_path):
 
 @pytest.mark.slow
 def test_minilm_learns_wnut_entities(tmp_path):
-    """The real all-MiniLM-L6-v2 token classifier, a WNUT-2016 subset, 3 epochs on CPU (~3-4 min).
+    """The real all-MiniLM-L6-v2 token classifier, a WNUT-2016 subset, 6 epochs on CPU (~6 min).
 
     All-O tagging scores about 94% token accuracy on WNUT and entity F1 0; fine-tuned briefly,
     MiniLM has to find some entities and beat that baseline.
     """
-    config = RunConfig(task="ner", data=str(WNUT), max_seq_length=64, epochs=3, batch_size=16,
-                       learning_rates=[1e-4], seed=0)
+    config = RunConfig(task="ner", data=str(WNUT), max_seq_length=64, epochs=6, batch_size=16,
+                       learning_rates=[3e-4], seed=0)
     metrics, y_true, y_pred, _ = _train_export_evaluate(tmp_path, config, n_train=1200, n_eval=300)
     all_outside = sum(t == "O" for s in y_true for t in s) / sum(len(s) for s in y_true)
     print(f"MiniLM WNUT: token accuracy {metrics['accuracy']:.4f} (all-O {all_outside:.4f}), entity "
           f"P/R/F1 {metrics['precision']:.3f}/{metrics['recall']:.3f}/{metrics['f1']:.3f}")
-    assert metrics["f1"] > 0.15  # measured 0.32 (P 0.30, R 0.35) on 2 CPU cores in ~4 min
+    # Measured 0.35 (P 0.43, R 0.30) in 5.7 min on 2 CPU cores. 3 epochs (at 1e-4 or 3e-4) gave
+    # 0.10-0.13: too few updates on 1,200 sentences, as on the demo's subset path (docs/ner.md).
+    assert metrics["f1"] > 0.15
     assert metrics["accuracy"] > all_outside
     _assert_seqeval(metrics, y_true, y_pred)
