@@ -33,6 +33,7 @@ import tempfile
 import time
 
 import kerasknow  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow)
+from step_clock import step_clock
 
 VARIANTS = ("baseline", "kerasknow-f32", "kerasknow")
 DATASETS = ("bbc-articles", "bbc-headlines")
@@ -181,26 +182,6 @@ def build_model(checkpoint, num_labels, args, total_steps, seed, plan=None):
     return model
 
 
-def step_clock():
-    """A callback summing the wall time of each training batch (input wait + step).
-
-    `fit` also spends time around the batches (making the iterator, filling a shuffle buffer,
-    callbacks); the Trainer pays that once per epoch, the benchmark once per short segment.
-    """
-    import tensorflow as tf
-
-    class StepClock(tf.keras.callbacks.Callback):
-        seconds = 0.0
-
-        def on_train_batch_begin(self, batch, logs=None):
-            self._start = time.perf_counter()
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.seconds += time.perf_counter() - self._start
-
-    return StepClock()
-
-
 def token_stats(ds):
     """(examples, real tokens, computed tokens incl. padding) over one pass of a dataset."""
     examples = real = computed = 0
@@ -279,7 +260,7 @@ def run_dataset(name, train_rows, eval_rows, labels, checkpoint, args, workdir):
         clock = step_clock()
         t = time.perf_counter()
         history = models[variant].fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[clock])
-        return time.perf_counter() - t, clock.seconds, int(history.history["examples"][-1])
+        return time.perf_counter() - t, sum(clock.step_seconds), int(history.history["examples"][-1])
 
     # Untimed first step: tracing (and XLA compiling), and for kerasknow reading + tokenising +
     # caching the files.
@@ -324,17 +305,16 @@ def run_dataset(name, train_rows, eval_rows, labels, checkpoint, args, workdir):
     result["speedup"] = result["kerasknow"]["train_examples_per_s"] / base["train_examples_per_s"]
     # Load on a shared machine drifts between segments; the ratio of each segment pair (run
     # back to back) cancels that drift, and the median drops the odd disturbed segment.
-    for variant, key in (("kerasknow", "speedup_paired_median"),
-                         ("kerasknow-f32", "speedup_input_pipeline_only_paired_median")):
-        result[key] = float(np.median([k / b for k, b in zip(result[variant]["segment_examples_per_s"],
-                                                             base["segment_examples_per_s"])]))
+    def paired_median(variant, per_segment):
+        return float(np.median([v / b for v, b in zip(result[variant][per_segment], base[per_segment])]))
+
+    result["speedup_paired_median"] = paired_median("kerasknow", "segment_examples_per_s")
+    result["speedup_input_pipeline_only_paired_median"] = paired_median("kerasknow-f32", "segment_examples_per_s")
     # Steady state: batch time only, without fit()'s per-call set-up, which the benchmark pays
     # once per segment of a few steps and the Trainer once per epoch.
     result["speedup_steady_state"] = (result["kerasknow"]["step_examples_per_s"]
                                       / base["step_examples_per_s"])
-    result["speedup_steady_state_paired_median"] = float(np.median(
-        [k / b for k, b in zip(result["kerasknow"]["segment_step_examples_per_s"],
-                               base["segment_step_examples_per_s"])]))
+    result["speedup_steady_state_paired_median"] = paired_median("kerasknow", "segment_step_examples_per_s")
     result["speedup_input_pipeline_only"] = (result["kerasknow-f32"]["train_examples_per_s"]
                                              / base["train_examples_per_s"])
     result["accuracy_gap_points"] = 100 * (result["kerasknow"]["eval_accuracy"] - base["eval_accuracy"])

@@ -16,7 +16,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
 SETTINGS = ("without", "with")
 
@@ -42,23 +41,16 @@ def child(setting: str, steps: int) -> None:
         plan.apply_xla_flags()
     import precision_xla
     import tensorflow as tf
+    from step_clock import step_clock
 
     tf.get_logger().setLevel("ERROR")
     ds, batch = precision_xla.dataset("text")
     model = precision_xla.build("text", plan.precision_policy, True)
     model.fit(ds, steps_per_epoch=2, epochs=1, verbose=0)  # untimed: tracing, XLA compiling
-    step_seconds = []
-
-    class StepClock(tf.keras.callbacks.Callback):
-        def on_train_batch_begin(self, b, logs=None):
-            self.start = time.perf_counter()
-
-        def on_train_batch_end(self, b, logs=None):
-            step_seconds.append(time.perf_counter() - self.start)
-
-    model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[StepClock()])
+    clock = step_clock()
+    model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[clock])
     # The median step: fit()'s per-call set-up and the odd disturbed step left out.
-    print(f"RESULT {batch / statistics.median(step_seconds):.3f} {plan.precision_policy}", flush=True)
+    print(f"RESULT {batch / statistics.median(clock.step_seconds):.3f} {plan.precision_policy}", flush=True)
 
 
 def measure(setting: str, steps: int):
