@@ -33,6 +33,8 @@ _LAZY = {
     "build_token_classifier": "kerasknow.ner.token_classifier",
     "build_image_classifier": "kerasknow.images.image_classifier",
     "LinearWarmupDecay": "kerasknow.models.linear_warmup_decay",
+    "HashDropout": "kerasknow.models.hash_dropout",
+    "use_hash_dropout": "kerasknow.models.hash_dropout",
     "ImageAugmentation": "kerasknow.images.image_augmentation",
     "BackbonePreprocess": "kerasknow.images.backbone_preprocess",
     "InGraphBertTokenizer": "kerasknow.text.in_graph_bert_tokenizer",

@@ -13,7 +13,7 @@ def test_every_public_name_resolves():
 def test_keras_objects_are_registered_serializable():
     import tensorflow as tf
 
-    for name in ("ImageAugmentation", "BackbonePreprocess", "LinearWarmupDecay"):
+    for name in ("ImageAugmentation", "BackbonePreprocess", "LinearWarmupDecay", "HashDropout"):
         cls = getattr(kerasknow, name)
         assert tf.keras.saving.get_registered_name(cls) == f"kerasknow>{cls.__name__}", name
 
