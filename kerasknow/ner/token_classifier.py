@@ -83,7 +83,8 @@ class MaskedTokenAccuracy(tf.keras.metrics.Metric):
 
 def build_token_classifier(checkpoint: str, num_labels: int, dropout: float = 0.1,
                            learning_rate: float = 5e-5, tiny_config: Optional[Dict[str, Any]] = None,
-                           jit_compile: bool = False, seed: int = 42) -> tf.keras.Model:
+                           jit_compile: bool = False, seed: int = 42,
+                           hash_dropout: bool = False) -> tf.keras.Model:
     """Builds and compiles a BERT token classifier around `TFBertForTokenClassification`.
 
     The transformers model is wrapped in a functional `tf.keras.Model` with inputs
@@ -101,6 +102,8 @@ def build_token_classifier(checkpoint: str, num_labels: int, dropout: float = 0.
             checkpoint (tests, smoke runs). Its vocabulary size must match the tokenizer's.
         jit_compile: Compile the train step with XLA.
         seed: Seeds the new head's initialisation.
+        hash_dropout: Replace BERT's dropout layers by `HashDropout` (same rate and
+            semantics, cheaper under XLA; see `build_bert_sequence_classifier`).
 
     Returns:
         A compiled `tf.keras.Model`.
@@ -122,6 +125,8 @@ def build_token_classifier(checkpoint: str, num_labels: int, dropout: float = 0.
         raise ConfigError(f"dropout must be in [0, 1). Received: dropout={dropout!r}")
     if learning_rate <= 0:
         raise ConfigError(f"learning_rate must be positive. Received: learning_rate={learning_rate!r}")
+    if not isinstance(hash_dropout, bool):
+        raise ConfigError(f"hash_dropout must be a bool. Received: hash_dropout={hash_dropout!r}")
     import transformers
 
     tf.random.set_seed(seed)
@@ -136,6 +141,10 @@ def build_token_classifier(checkpoint: str, num_labels: int, dropout: float = 0.
     else:
         bert = transformers.TFBertForTokenClassification.from_pretrained(
             checkpoint, num_labels=num_labels, classifier_dropout=dropout)
+    if hash_dropout:
+        from kerasknow.models.hash_dropout import use_hash_dropout
+
+        use_hash_dropout(bert)
     inputs = {name: tf.keras.Input((None,), dtype=tf.int32, name=name) for name in INPUT_NAMES}
     logits = bert(inputs).logits
     # Mixed precision computes in float16/bfloat16; the loss, metrics and softmax want float32.

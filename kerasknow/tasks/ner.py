@@ -216,7 +216,8 @@ class NamedEntityRecognition(TaskFamily):
         checkpoint = "" if config.tiny_model is not None else resolve_checkpoint(config.checkpoint)
         return build_token_classifier(checkpoint, num_labels=len(labels), dropout=dropout,
                                       learning_rate=learning_rate, tiny_config=config.tiny_model,
-                                      jit_compile=plan.jit_compile, seed=config.seed)
+                                      jit_compile=plan.jit_compile, seed=config.seed,
+                                      hash_dropout=plan.hash_dropout)
 
     def datasets(self, ctx: TrainContext, batch_size: int, max_examples: int = 0):
         from kerasknow.ner.ner_input_pipeline import make_ner_dataset

@@ -62,7 +62,8 @@ class TextClassification(TaskFamily):
         plan = self.hardware_plan(config)
         return build_bert_sequence_classifier(resolve_checkpoint(config.checkpoint), num_labels=len(labels),
                                               dropout=dropout, learning_rate=learning_rate,
-                                              jit_compile=plan.jit_compile)
+                                              jit_compile=plan.jit_compile,
+                                              hash_dropout=plan.hash_dropout)
 
     def datasets(self, ctx: TrainContext, batch_size: int, max_examples: int = 0):
         from kerasknow.text.text_input_pipeline import make_text_dataset, xla_bucket_boundaries

@@ -41,7 +41,8 @@ class HardwarePlan:
       AMX, bfloat16 is emulated and slow, so it stays off.
 
     When XLA compiles on a CPU the plan also sets `CPU_XLA_FLAGS` in `XLA_FLAGS` (`apply()`),
-    which made a MiniLM training step 1.10x faster (`bench/xla_cpu_flags.py`).
+    which made a MiniLM training step 1.10x faster (`bench/xla_cpu_flags.py`), and BERT
+    models use `HashDropout` (`hash_dropout`), 1.18x faster still (`bench/hash_dropout.py`).
 
     Args:
         device: `"cpu"`, `"gpu"` or `"tpu"`.
@@ -102,6 +103,13 @@ class HardwarePlan:
     def xla_flags(self) -> Tuple[str, ...]:
         """The `XLA_FLAGS` this plan trains with: `CPU_XLA_FLAGS` when XLA compiles on a CPU."""
         return CPU_XLA_FLAGS if self.jit_compile and self.device == "cpu" else ()
+
+    @property
+    def hash_dropout(self) -> bool:
+        """Whether BERT models replace Keras' dropout by `HashDropout`: when XLA compiles on a
+        CPU, where a MiniLM step ran 1.18x faster with it (`bench/hash_dropout.py`). Not
+        measured on GPUs and TPUs, so left off there."""
+        return self.jit_compile and self.device == "cpu"
 
     def apply(self) -> None:
         """Applies the plan to this process: `apply_precision()` and `apply_xla_flags()`."""

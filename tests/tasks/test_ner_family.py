@@ -116,6 +116,14 @@ def test_build_model_uses_the_search_space():
     assert float(model.optimizer.learning_rate) == pytest.approx(3e-4)
 
 
+@pytest.mark.parametrize("xla, expected", [("on", "HashDropout"), ("off", "Dropout")])
+def test_build_model_takes_hash_dropout_from_the_plan(xla, expected):
+    config = RunConfig(task="ner", tiny_model=TINY, xla=xla, mixed_precision="off")
+    model = NamedEntityRecognition().build_model(keras_tuner.HyperParameters(), config, ["B-x", "I-x", "O"])
+    kinds = {type(l).__name__ for l in model.submodules if "ropout" in type(l).__name__}
+    assert kinds == {expected}
+
+
 def _write_splits(family, records, root):
     files = {}
     for split, recs in records.items():

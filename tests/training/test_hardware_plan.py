@@ -89,6 +89,13 @@ def test_xla_flags_only_when_xla_compiles_on_a_cpu():
     assert HardwarePlan("tpu", 0, "mixed_bfloat16", True).xla_flags == ()
 
 
+def test_hash_dropout_only_when_xla_compiles_on_a_cpu():
+    assert HardwarePlan("cpu", 1, "mixed_bfloat16", True).hash_dropout
+    assert not HardwarePlan("cpu", 1, "mixed_bfloat16", False).hash_dropout
+    assert not HardwarePlan("gpu", 1, "mixed_float16", True).hash_dropout
+    assert not HardwarePlan("tpu", 0, "mixed_bfloat16", True).hash_dropout
+
+
 def test_merge_xla_flags_keeps_what_the_user_set():
     user = "--xla_cpu_enable_fast_math=false --xla_dump_to=/tmp/d"
     merged = merge_xla_flags(user, CPU_XLA_FLAGS)
