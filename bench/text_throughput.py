@@ -171,7 +171,7 @@ def build_model(checkpoint, num_labels, args, total_steps, seed, plan=None):
         model = build_bert_sequence_classifier(
             checkpoint, num_labels=num_labels, learning_rate=args.learning_rate,
             warmup_steps=max(1, total_steps // 10), total_steps=total_steps,
-            jit_compile=bool(plan and plan.jit_compile))
+            jit_compile=bool(plan and plan.jit_compile), hash_dropout=bool(plan and plan.hash_dropout))
     finally:
         tf.keras.mixed_precision.set_global_policy("float32")
     # Same compile, plus a counter of the examples each fit call trains on.

@@ -1,0 +1,128 @@
+"""Training examples/s of MiniLM under XLA on a CPU with Keras' dropout vs `HashDropout`.
+
+Both models are built by `build_bert_sequence_classifier` under the text family's plan
+(`mixed_bfloat16` on AMX-BF16 CPUs, XLA, the plan's CPU XLA flags), from the same weights and
+seed; one keeps transformers' `tf.keras.layers.Dropout` layers (`hash_dropout=False`), the other
+has them replaced by `HashDropout` (the builders' default under XLA). A third model with every
+dropout rate set to 0 is the floor: what a step costs with no dropout at all (a different
+computation, shown only to say how much of dropout's cost is left).
+
+The models train in one process on fixed synthetic `[16, 128]` batches, alternating in rounds
+of `--steps` steps (the order flips every round), so load from other jobs hits them alike; the
+ratio printed is the median of the per-round ratios of median step times. A first part times
+the mask alone: Keras' `tf.nn.dropout` vs `HashDropout` on one attention-probability tensor
+`[16, 12, 128, 128]` in bfloat16 under XLA.
+
+    python bench/hash_dropout.py                  # 4 rounds of 8 steps
+    python bench/hash_dropout.py --rounds 6 --out bench/results/hash_dropout.json
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import kerasknow  # noqa: F401,E402  (sets TF_USE_LEGACY_KERAS before TensorFlow)
+
+VARIANTS = ("keras", "hash", "no-dropout")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=4, help="rounds of all variants (default 4)")
+    parser.add_argument("--steps", type=int, default=8, help="timed training steps per variant per round (default 8)")
+    parser.add_argument("--out", default="", help="Write the results as JSON here.")
+    args = parser.parse_args(argv)
+    if args.rounds < 1 or args.steps < 1:
+        parser.error(f"--rounds and --steps must be >= 1. Received: {args.rounds}, {args.steps}")
+    return args
+
+
+def mask_only(repeats: int = 15):
+    """Median ms of one dropout over a [16, 12, 128, 128] bfloat16 tensor under XLA."""
+    import tensorflow as tf
+
+    from kerasknow.models.hash_dropout import HashDropout
+
+    x = tf.ones([16, 12, 128, 128], tf.bfloat16)
+    layer = HashDropout(0.1)
+    fns = {"keras": tf.function(lambda t: tf.reduce_sum(tf.cast(tf.nn.dropout(t, 0.1), tf.float32)), jit_compile=True),
+           "hash": tf.function(lambda t: tf.reduce_sum(tf.cast(layer(t, training=True), tf.float32)), jit_compile=True)}
+    times = {k: [] for k in fns}
+    for fn in fns.values():
+        fn(x).numpy()  # compile
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn(x).numpy()
+            times[name].append(time.perf_counter() - start)
+    return {k: 1e3 * statistics.median(v) for k, v in times.items()}
+
+
+def build(variant: str, policy: str):
+    import tensorflow as tf
+
+    from kerasknow.models.bert_sequence_classifier import build_bert_sequence_classifier
+    from kerasknow.models.checkpoints import default_checkpoint_dir
+
+    tf.keras.utils.set_random_seed(0)
+    tf.keras.mixed_precision.set_global_policy(policy)
+    try:
+        model = build_bert_sequence_classifier(default_checkpoint_dir(), num_labels=5, learning_rate=1e-4,
+                                               jit_compile=True, hash_dropout=variant == "hash")
+    finally:
+        tf.keras.mixed_precision.set_global_policy("float32")
+    if variant == "no-dropout":
+        for layer in model.submodules:
+            if isinstance(layer, tf.keras.layers.Dropout):
+                layer.rate = 0.0
+    return model
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from kerasknow.config import RunConfig
+    from kerasknow.tasks.registry import get_task_family
+
+    plan = get_task_family("text-classification").hardware_plan(RunConfig(xla="on"))
+    plan.apply_xla_flags()  # as run_fn does, before the process's first XLA compile
+    import precision_xla
+    import tensorflow as tf
+    from step_clock import step_clock
+
+    tf.get_logger().setLevel("ERROR")
+    mask_ms = mask_only()
+    print(f"mask of [16, 12, 128, 128] bfloat16 under XLA: Keras {mask_ms['keras']:.2f} ms, "
+          f"HashDropout {mask_ms['hash']:.2f} ms ({mask_ms['keras'] / mask_ms['hash']:.1f}x)", flush=True)
+
+    ds, batch = precision_xla.dataset("text")
+    models = {v: build(v, plan.precision_policy) for v in VARIANTS}
+    for model in models.values():
+        model.fit(ds, steps_per_epoch=2, epochs=1, verbose=0)  # untimed: tracing, XLA compiling
+    rates = {v: [] for v in VARIANTS}
+    for r in range(args.rounds):
+        for v in (VARIANTS if r % 2 == 0 else VARIANTS[::-1]):
+            clock = step_clock()
+            models[v].fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=[clock])
+            rates[v].append(batch / statistics.median(clock.step_seconds))
+        print(f"  round {r + 1}/{args.rounds}: " + ", ".join(f"{v} {rates[v][-1]:.1f}" for v in VARIANTS)
+              + " examples/s", file=sys.stderr, flush=True)
+    ratios = [h / k for h, k in zip(rates["hash"], rates["keras"])]
+    result = {"precision": plan.precision_policy, "xla_flags": list(plan.xla_flags), "mask_ms": mask_ms,
+              "examples_per_s": rates, "hash_over_keras_per_round": ratios,
+              "hash_over_keras_median": statistics.median(ratios)}
+    print(f"MiniLM, batch {batch} x 128, {plan.precision_policy} + XLA, {args.rounds} rounds x {args.steps} steps")
+    for v in VARIANTS:
+        print(f"  {v:<11} {statistics.median(rates[v]):7.1f} examples/s (median)")
+    print(f"  hash / keras: {result['hash_over_keras_median']:.2f}x (median of per-round ratios "
+          f"{', '.join(f'{x:.2f}' for x in ratios)})")
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            json.dump(result, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
