@@ -1,4 +1,8 @@
 """HashDropout: Keras dropout semantics with a hashed mask; use_hash_dropout on BERT models."""
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -139,3 +143,25 @@ def test_builders_reject_a_non_bool_switch(tiny_bert_dir):
 
     with pytest.raises(ConfigError, match="`hash_dropout` must be a bool"):
         build_bert_sequence_classifier(tiny_bert_dir, num_labels=2, hash_dropout="yes")
+
+
+def test_replicas_of_a_strategy_draw_different_masks():
+    # A fresh process: logical CPU devices must be set before TensorFlow initialises.
+    script = textwrap.dedent("""
+        import kerasknow
+        import tensorflow as tf
+        from kerasknow.models.hash_dropout import HashDropout
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        with strategy.scope():
+            layer = HashDropout(0.5, seed=3)
+        step = tf.function(lambda: layer(tf.ones([64, 64]), training=True))
+        a, b = (t.numpy() != 0 for t in strategy.experimental_local_results(strategy.run(step)))
+        print("SAME", (a == b).mean())
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    same = float(done.stdout.split("SAME")[-1])
+    # Independent masks agree on about half the elements; equal seeds would agree on all.
+    assert 0.45 < same < 0.55, same
