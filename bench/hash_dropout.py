@@ -17,7 +17,6 @@ the mask alone: Keras' `tf.nn.dropout` vs `HashDropout` on one attention-probabi
     python bench/hash_dropout.py --rounds 6 --out bench/results/hash_dropout.json
 """
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -91,6 +90,7 @@ def main(argv=None):
     plan.apply_xla_flags()  # as run_fn does, before the process's first XLA compile
     import precision_xla
     import tensorflow as tf
+    from rounds import alternating_rounds, report_rounds, write_json
     from step_clock import step_clock
 
     tf.get_logger().setLevel("ERROR")
@@ -102,27 +102,19 @@ def main(argv=None):
     models = {v: build(v, plan.precision_policy) for v in VARIANTS}
     for model in models.values():
         model.fit(ds, steps_per_epoch=2, epochs=1, verbose=0)  # untimed: tracing, XLA compiling
-    rates = {v: [] for v in VARIANTS}
-    for r in range(args.rounds):
-        for v in (VARIANTS if r % 2 == 0 else VARIANTS[::-1]):
-            clock = step_clock()
-            models[v].fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=[clock])
-            rates[v].append(batch / statistics.median(clock.step_seconds))
-        print(f"  round {r + 1}/{args.rounds}: " + ", ".join(f"{v} {rates[v][-1]:.1f}" for v in VARIANTS)
-              + " examples/s", file=sys.stderr, flush=True)
-    ratios = [h / k for h, k in zip(rates["hash"], rates["keras"])]
-    result = {"precision": plan.precision_policy, "xla_flags": list(plan.xla_flags), "mask_ms": mask_ms,
-              "examples_per_s": rates, "hash_over_keras_per_round": ratios,
-              "hash_over_keras_median": statistics.median(ratios)}
-    print(f"MiniLM, batch {batch} x 128, {plan.precision_policy} + XLA, {args.rounds} rounds x {args.steps} steps")
-    for v in VARIANTS:
-        print(f"  {v:<11} {statistics.median(rates[v]):7.1f} examples/s (median)")
-    print(f"  hash / keras: {result['hash_over_keras_median']:.2f}x (median of per-round ratios "
-          f"{', '.join(f'{x:.2f}' for x in ratios)})")
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            json.dump(result, f, indent=2)
+    clocks = {}
 
+    def measure(variant):
+        clocks[variant] = step_clock()
+        models[variant].fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=[clocks[variant]])
+        return batch / statistics.median(clocks[variant].step_seconds)
+
+    rates = alternating_rounds(VARIANTS, args.rounds, measure)
+    ratios = report_rounds(f"MiniLM, batch {batch} x 128, {plan.precision_policy} + XLA, "
+                           f"{args.rounds} rounds x {args.steps} steps", rates, "hash", "keras")
+    write_json(args.out, {"precision": plan.precision_policy, "xla_flags": list(plan.xla_flags),
+                          "mask_ms": mask_ms, "examples_per_s": rates, "hash_over_keras_per_round": ratios,
+                          "hash_over_keras_median": statistics.median(ratios)})
 
 if __name__ == "__main__":
     main()

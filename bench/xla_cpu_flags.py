@@ -11,7 +11,6 @@ and reports the median step's examples/s.
     python bench/xla_cpu_flags.py --rounds 5 --out bench/results/xla_cpu_flags.json
 """
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -71,26 +70,21 @@ def main(argv=None):
         return
     from kerasknow.training.hardware_plan import CPU_XLA_FLAGS
 
-    rates = {s: [] for s in SETTINGS}
-    policy = ""
-    for r in range(args.rounds):
-        for setting in (SETTINGS if r % 2 == 0 else SETTINGS[::-1]):
-            rate, policy = measure(setting, args.steps)
-            rates[setting].append(rate)
-        print(f"  round {r + 1}/{args.rounds}: without {rates['without'][-1]:.1f}, "
-              f"with {rates['with'][-1]:.1f} examples/s", file=sys.stderr, flush=True)
-    ratios = [w / wo for w, wo in zip(rates["with"], rates["without"])]
-    result = {"precision": policy, "flags": list(CPU_XLA_FLAGS), "examples_per_s": rates,
-              "ratio_per_round": ratios, "ratio_median": statistics.median(ratios)}
-    print(f"MiniLM, batch 16 x 128, {policy} + XLA, {args.rounds} rounds x {args.steps} steps")
-    for setting in SETTINGS:
-        print(f"  {setting + ' flags':<14} {statistics.median(rates[setting]):7.1f} examples/s (median)")
-    print(f"  with / without: {result['ratio_median']:.2f}x (median of per-round ratios "
-          f"{', '.join(f'{x:.2f}' for x in ratios)})")
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            json.dump(result, f, indent=2)
+    from rounds import alternating_rounds, report_rounds, write_json
 
+    policies = []
+
+    def measure_one(setting):
+        rate, policy = measure(setting, args.steps)
+        policies.append(policy)
+        return rate
+
+    rates = alternating_rounds(SETTINGS, args.rounds, measure_one)
+    policy = policies[-1]
+    ratios = report_rounds(f"MiniLM, batch 16 x 128, {policy} + XLA, {args.rounds} rounds x {args.steps} steps",
+                           rates, "with", "without")
+    write_json(args.out, {"precision": policy, "flags": list(CPU_XLA_FLAGS), "examples_per_s": rates,
+                          "ratio_per_round": ratios, "ratio_median": statistics.median(ratios)})
 
 if __name__ == "__main__":
     main()
