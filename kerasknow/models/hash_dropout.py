@@ -24,7 +24,7 @@ def _hash32(x: tf.Tensor) -> tf.Tensor:
 
 @tf.keras.utils.register_keras_serializable(package="kerasknow")
 class HashDropout(tf.keras.layers.Layer):
-    """A drop-in for `tf.keras.layers.Dropout` that is about 4x cheaper under XLA on a CPU.
+    """A drop-in for `tf.keras.layers.Dropout` whose mask is 3.4x cheaper under XLA on a CPU.
 
     Keras' dropout asks TensorFlow's random number generator for one uniform float per
     element; under XLA that is a Philox loop per element, about 20% of a BERT training step on
