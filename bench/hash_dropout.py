@@ -62,18 +62,11 @@ def mask_only(repeats: int = 15):
 
 
 def build(variant: str, policy: str):
+    """precision_xla's MiniLM under XLA with the variant's dropout."""
+    import precision_xla
     import tensorflow as tf
 
-    from kerasknow.models.bert_sequence_classifier import build_bert_sequence_classifier
-    from kerasknow.models.checkpoints import default_checkpoint_dir
-
-    tf.keras.utils.set_random_seed(0)
-    tf.keras.mixed_precision.set_global_policy(policy)
-    try:
-        model = build_bert_sequence_classifier(default_checkpoint_dir(), num_labels=5, learning_rate=1e-4,
-                                               jit_compile=True, hash_dropout=variant == "hash")
-    finally:
-        tf.keras.mixed_precision.set_global_policy("float32")
+    model = precision_xla.build("text", policy, True, hash_dropout=variant == "hash")
     if variant == "no-dropout":
         for layer in model.submodules:
             if isinstance(layer, tf.keras.layers.Dropout):

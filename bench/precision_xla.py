@@ -25,7 +25,7 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def build(family: str, policy: str, jit: bool):
+def build(family: str, policy: str, jit: bool, hash_dropout: bool = False):
     import tensorflow as tf
 
     tf.keras.utils.set_random_seed(0)
@@ -36,7 +36,7 @@ def build(family: str, policy: str, jit: bool):
             from kerasknow.models.checkpoints import default_checkpoint_dir
 
             return build_bert_sequence_classifier(default_checkpoint_dir(), num_labels=5, learning_rate=1e-4,
-                                                  jit_compile=jit)
+                                                  jit_compile=jit, hash_dropout=hash_dropout)
         from kerasknow.images.image_classifier import build_image_classifier
 
         # XLA cannot compile RandomRotation/RandomZoom; flips only, as the family does under XLA.

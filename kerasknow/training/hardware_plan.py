@@ -100,16 +100,21 @@ class HardwarePlan:
         return cls(device=device, num_devices=count, precision_policy=policy, jit_compile=jit)
 
     @property
+    def xla_on_cpu(self) -> bool:
+        """Whether XLA compiles on a CPU: where `xla_flags` and `hash_dropout` were measured."""
+        return self.jit_compile and self.device == "cpu"
+
+    @property
     def xla_flags(self) -> Tuple[str, ...]:
         """The `XLA_FLAGS` this plan trains with: `CPU_XLA_FLAGS` when XLA compiles on a CPU."""
-        return CPU_XLA_FLAGS if self.jit_compile and self.device == "cpu" else ()
+        return CPU_XLA_FLAGS if self.xla_on_cpu else ()
 
     @property
     def hash_dropout(self) -> bool:
         """Whether BERT models replace Keras' dropout by `HashDropout`: when XLA compiles on a
         CPU, where a MiniLM step ran 1.18x faster with it (`bench/hash_dropout.py`). Not
         measured on GPUs and TPUs, so left off there."""
-        return self.jit_compile and self.device == "cpu"
+        return self.xla_on_cpu
 
     def apply(self) -> None:
         """Applies the plan to this process: `apply_precision()` and `apply_xla_flags()`."""
