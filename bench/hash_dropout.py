@@ -77,9 +77,9 @@ def build(variant: str, policy: str):
 def main(argv=None):
     args = parse_args(argv)
     from kerasknow.config import RunConfig
-    from kerasknow.tasks.registry import get_task_family
+    from kerasknow.family.registry import get_task_family
 
-    plan = get_task_family("text-classification").hardware_plan(RunConfig(xla="on"))
+    plan = get_task_family("text-classification").hardware_plan(RunConfig(training={"xla": "on"}))
     plan.apply_xla_flags()  # as run_fn does, before the process's first XLA compile
     import precision_xla
     import tensorflow as tf

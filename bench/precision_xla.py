@@ -32,7 +32,7 @@ def build(family: str, policy: str, jit: bool, hash_dropout: bool = False):
     tf.keras.mixed_precision.set_global_policy(policy)
     try:
         if family == "text":
-            from kerasknow.models.bert_sequence_classifier import build_bert_sequence_classifier
+            from kerasknow.text.bert_sequence_classifier import build_bert_sequence_classifier
             from kerasknow.models.checkpoints import default_checkpoint_dir
 
             return build_bert_sequence_classifier(default_checkpoint_dir(), num_labels=5, learning_rate=1e-4,

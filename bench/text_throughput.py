@@ -162,7 +162,7 @@ def build_model(checkpoint, num_labels, args, total_steps, seed, plan=None):
     """The classifier; under `plan`'s precision policy and XLA switch when one is given."""
     import tensorflow as tf
 
-    from kerasknow.models.bert_sequence_classifier import build_bert_sequence_classifier
+    from kerasknow.text.bert_sequence_classifier import build_bert_sequence_classifier
 
     tf.keras.utils.set_random_seed(seed)  # same classifier-head init for every variant
     # Layers take the global policy when they are created: set it for this model only.
@@ -232,10 +232,10 @@ def run_dataset(name, train_rows, eval_rows, labels, checkpoint, args, workdir):
                                             base_labels[idx], B)
 
     from kerasknow.config import RunConfig
-    from kerasknow.tasks.registry import get_task_family
+    from kerasknow.family.registry import get_task_family
 
     plan = get_task_family("text-classification").hardware_plan(
-        RunConfig(mixed_precision=args.mixed_precision, xla=args.xla))
+        RunConfig(training={"mixed_precision": args.mixed_precision, "xla": args.xla}))
     plan.apply_xla_flags()  # as run_fn does; before the first XLA compile of the process
     tokenizer = InGraphBertTokenizer.from_checkpoint(checkpoint, max_length=args.max_length)
     kk_train = make_text_dataset(train_dir, tokenizer, labels, B, training=True, seed=args.seed)

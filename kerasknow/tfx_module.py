@@ -2,42 +2,33 @@
 
 Users keep the standard TFX components and point them here by import path::
 
-    Tuner(tuner_fn="kerasknow.tfx_module.tuner_fn", custom_config={"kerasknow": cfg.to_json()}, ...)
-    Trainer(run_fn="kerasknow.tfx_module.run_fn", custom_config={"kerasknow": cfg.to_json()}, ...)
+    Tuner(tuner_fn="kerasknow.tfx_module.tuner_fn",
+          custom_config={"kerasknow": cfg.to_json(TRAINING_SECTIONS)}, ...)
+    Trainer(run_fn="kerasknow.tfx_module.run_fn",
+            custom_config={"kerasknow": cfg.to_json(TRAINING_SECTIONS)}, ...)
 
-Both dispatch on the config's task to a `TaskFamily`, so one module serves every family.
+Both dispatch on the config's task to a `TaskFamily`, so one module serves every family. The
+hardware plan is detected once per run here and carried in the `TrainContext`.
 """
-import json
 import logging
 import os
 
 from kerasknow.config import RunConfig
-from kerasknow.tasks.registry import get_task_family
-from kerasknow.tasks.task_family import TrainContext
+from kerasknow.data.label_vocabulary import examples_uri_of, read_labels
+from kerasknow.family.registry import get_task_family
+from kerasknow.training.train_context import TrainContext
 
 logger = logging.getLogger(__name__)
 
-LABELS_FILE = "labels.json"
+#: The `custom_config` key of the Tuner's and Trainer's kerasknow config.
 CONFIG_KEY = "kerasknow"
 
 
-def examples_uri_of(file_pattern: str) -> str:
-    """`<examples uri>` from a split's file pattern `<examples uri>/Split-<name>/*`."""
-    return os.path.dirname(os.path.dirname(file_pattern))
-
-
-def read_labels(examples_uri: str):
-    """The label vocabulary ExampleGen wrote beside the splits."""
-    from tfx.dsl.io import fileio
-
-    with fileio.open(os.path.join(examples_uri, LABELS_FILE), "r") as f:
-        return json.loads(f.read())
-
-
-def _context(fn_args, hyperparameters: dict) -> TrainContext:
+def _context(fn_args, hyperparameters: dict):
     cfg = RunConfig.from_json(fn_args.custom_config[CONFIG_KEY])
+    family = get_task_family(cfg.task)
     train_files = list(fn_args.train_files)
-    return TrainContext(
+    ctx = TrainContext(
         config=cfg,
         labels=read_labels(examples_uri_of(train_files[0])),
         train_files=train_files,
@@ -45,14 +36,17 @@ def _context(fn_args, hyperparameters: dict) -> TrainContext:
         model_run_dir=getattr(fn_args, "model_run_dir", "") or "",
         serving_model_dir=getattr(fn_args, "serving_model_dir", "") or "",
         hyperparameters=hyperparameters,
-    )
+    ).with_plan(family)
+    # Precision and XLA flags are process-wide: set before any model is built or compiled.
+    ctx.plan.apply()
+    return family, ctx
 
 
 def tuner_fn(fn_args):
     """Builds the Keras Tuner search TFX's Tuner component runs.
 
     A random search over the family's hyperparameters (by default learning rate and dropout),
-    `tuner_trials` trials of one epoch each on at most `tuner_max_examples` train and eval
+    `tuning.trials` trials of one epoch each on at most `tuning.max_examples` train and eval
     examples (every k-th record, so the subsets span every label: `spread_subset`), with
     TensorBoard hparams under `<output>/tensorboard/tuning`.
     """
@@ -60,28 +54,25 @@ def tuner_fn(fn_args):
     import tensorflow as tf
     from tfx.components.tuner.component import TunerFnResult
 
-    ctx = _context(fn_args, {})
+    family, ctx = _context(fn_args, {})
     cfg = ctx.config
-    family = get_task_family(cfg.task)
-    plan = family.hardware_plan(cfg)
-    plan.apply()
-    logger.info("Tuner on %s", plan.describe())
+    logger.info("Tuner on %s", ctx.plan.describe())
 
     def build(hp):
         # Keras Tuner's memory grows across trials unless the session is cleared (keras-tuner#873).
         tf.keras.backend.clear_session()
-        return family.build_model(hp, cfg, ctx.labels)
+        return family.build_model(hp, ctx)
 
     tuner = keras_tuner.RandomSearch(
         hypermodel=build,
         objective=keras_tuner.Objective(family.tuner_objective, direction="max"),
-        max_trials=cfg.tuner_trials,
+        max_trials=cfg.tuning.trials,
         directory=fn_args.working_dir,
         project_name="kerasknow",
-        seed=cfg.seed,
+        seed=cfg.training.seed,
         overwrite=True,
     )
-    train_ds, eval_ds = family.datasets(ctx, cfg.batch_size, max_examples=cfg.tuner_max_examples)
+    train_ds, eval_ds = family.datasets(ctx, cfg.training.batch_size, max_examples=cfg.tuning.max_examples)
     board = tf.keras.callbacks.TensorBoard(log_dir=os.path.join(cfg.tensorboard_dir(), "tuning"))
     return TunerFnResult(tuner=tuner, fit_kwargs={
         "x": train_ds, "validation_data": eval_ds, "epochs": 1, "callbacks": [board], "verbose": 2})
@@ -92,18 +83,16 @@ def run_fn(fn_args) -> None:
     import keras_tuner
 
     from kerasknow.training.callbacks import training_callbacks
+
     hp = keras_tuner.HyperParameters()
     if getattr(fn_args, "hyperparameters", None):
         hp = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters)
-    ctx = _context(fn_args, dict(hp.values))
+    family, ctx = _context(fn_args, dict(hp.values))
     cfg = ctx.config
-    family = get_task_family(cfg.task)
-    plan = family.hardware_plan(cfg)
-    plan.apply()
-    strategy = plan.strategy(cfg.tpu)
-    logger.info("Training %s on %s with %s", cfg.task, plan.describe(), hp.values)
+    strategy = ctx.plan.strategy(cfg.training.tpu)
+    logger.info("Training %s on %s with %s", cfg.task, ctx.plan.describe(), hp.values)
     with strategy.scope():
-        model = family.build_model(hp, cfg, ctx.labels)
-    train_ds, eval_ds = family.datasets(ctx, cfg.batch_size * strategy.num_replicas_in_sync)
+        model = family.build_model(hp, ctx)
+    train_ds, eval_ds = family.datasets(ctx, cfg.training.batch_size * strategy.num_replicas_in_sync)
     family.fit(model, train_ds, eval_ds, training_callbacks(ctx), ctx)
     family.export(model, ctx.serving_model_dir, ctx)

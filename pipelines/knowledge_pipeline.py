@@ -26,7 +26,8 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
             `["--runner=DataflowRunner", ...]`, `--runner=FlinkRunner`, `--runner=SparkRunner`.
             Default: Beam's DirectRunner in one process (fastest for small knowledge bases; pass
             `--direct_running_mode=multi_processing --direct_num_workers=0` for all cores).
-        schema_path: A user-curated schema (`schema.pbtxt`); empty to infer it.
+        schema_path: The schema to validate against (`schema.pbtxt`: the user's, or the one a first
+            run kept); empty to infer it.
         enable_tuning: When False the Trainer uses the first value of each hyperparameter.
         enable_cache: Reuse outputs of steps whose inputs did not change.
 
@@ -35,7 +36,10 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
 
     Example:
 
-    >>> p = create_pipeline(RunConfig(data="bbc/"), "out/root", "out/metadata.sqlite")  # doctest: +SKIP
+    ```python
+    pipeline = create_pipeline(RunConfig(data="bbc/"), "out/tfx", "out/metadata.sqlite")
+    tfx.orchestration.LocalDagRunner().run(pipeline)
+    ```
     """
     from tfx import v1 as tfx
     from tfx.orchestration import metadata
@@ -44,8 +48,11 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
     from kerasknow.components.knowledge_example_gen import KnowledgeExampleGen
     from kerasknow.components.knowledge_validator import KnowledgeValidator
     from kerasknow.tfx_module import CONFIG_KEY
+    from kerasknow.training.train_context import TRAINING_SECTIONS
 
-    custom_config = {CONFIG_KEY: config.to_json()}
+    # The Tuner and Trainer are handed only the sections a training run reads, so changing a
+    # blessing or serving setting does not train again.
+    custom_config = {CONFIG_KEY: config.to_json(TRAINING_SECTIONS)}
     # Tuner and Trainer take no schema input on purpose: the schema switches from inferred to the
     # kept one after the first run, and that must not invalidate their cached outputs.
     example_gen = KnowledgeExampleGen(config=config)

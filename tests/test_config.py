@@ -1,6 +1,9 @@
+import json
+
 import pytest
 
-from kerasknow.config import RunConfig
+from kerasknow.config import RunConfig, SectionNotGiven, setting
+from kerasknow.config.settings import config_flags
 from kerasknow.errors import ConfigError
 
 
@@ -11,31 +14,76 @@ def test_defaults_and_paths():
     assert RunConfig.from_json(cfg.to_json()) == cfg
 
 
+def test_sections_take_dicts_and_learning_rates_follow_the_task():
+    cfg = RunConfig(task="image-classification", training={"epochs": 5}, tuning={"trials": 3})
+    assert (cfg.training.epochs, cfg.training.batch_size, cfg.tuning.trials) == (5, 16, 3)
+    assert cfg.learning_rates == [2e-3, 1e-3]  # the image family's defaults
+    assert cfg.with_overrides({"task": "ner"}).learning_rates == [1e-4, 5e-5]
+    assert RunConfig(tuning={"learning_rates": [0.5]}).learning_rates == [0.5]
+
+
+def test_a_step_sees_only_its_sections():
+    cfg = RunConfig(task="ner", data="x.conll", blessing={"min_f1": 0.4})
+    text = cfg.to_json(["blessing"])
+    assert set(json.loads(text)) == {"task", "output", "blessing"}
+    view = RunConfig.from_json(text)
+    assert view.blessing.min_f1 == 0.4 and view.task == "ner"
+    assert isinstance(view.training, SectionNotGiven)
+    with pytest.raises(ConfigError, match=r"not handed the config section 'training' \(it read training.epochs\)"):
+        view.training.epochs  # noqa: B018
+    # The JSON is canonical: equal configs give equal text, so TFX's cache key is stable.
+    assert RunConfig(task="ner", blessing={"min_f1": 0.4}).to_json(["blessing"]) == text
+    with pytest.raises(ConfigError, match=r"holds no 'training' section"):
+        view.to_json(["training"])
+
+
 @pytest.mark.parametrize("kwargs, message", [
-    ({"task": "nope"}, r"task must be one of .* Received: task='nope'"),
-    ({"eval_fraction": 0.0}, r"eval_fraction must be in \(0, 1\). Received: eval_fraction=0.0"),
-    ({"max_reject_fraction": 1.5}, r"max_reject_fraction must be in \[0, 1\]"),
-    ({"epochs": 0}, r"epochs must be a positive integer. Received: epochs=0"),
-    ({"max_seq_length": 1024}, r"max_seq_length must be at most 512"),
-    ({"xla": "maybe"}, r"xla must be 'auto', 'on' or 'off'"),
-    ({"learning_rates": []}, r"learning_rates must be positive numbers"),
-    ({"model_name": "a/b"}, r"model_name must be a non-empty name without '/'"),
+    ({"task": "nope"}, r"--task must be one of .* Received: task='nope'"),
+    ({"ingest": {"eval_fraction": 0.0}},
+     r"--eval-fraction / ingest.eval_fraction must be a number in \(0, 1\). Received: eval_fraction=0.0"),
+    ({"ingest": {"max_reject_fraction": 1.5}}, r"--max-reject-fraction .* must be a number in \[0, 1\]"),
+    ({"training": {"epochs": 0}}, r"--epochs / training.epochs must be an integer >= 1. Received: epochs=0"),
+    ({"model": {"max_seq_length": 1024}}, r"max_seq_length must be at most 512"),
+    ({"training": {"xla": "maybe"}}, r"--xla / training.xla must be one of 'auto', 'on', 'off'"),
+    ({"tuning": {"learning_rates": [0]}}, r"tuning.learning_rates \(YAML\) must be a list of positive numbers"),
+    ({"serving": {"model_name": "a/b"}}, r"--model-name / serving.model_name must be a non-empty folder"),
+    ({"serving": {"model_name": ".."}}, r"and not '.' or '..'"),
+    ({"task": "ner", "ingest": {"input_format": "csv"}},
+     r"--input-format / ingest.input_format must be one of auto, conll for ner. Received: input_format='csv'"),
+    ({"task": "image-classification", "ingest": {"input_format": "conll"}}, r"must be one of auto, folder, idx"),
+    ({"training": {"epochz": 1}}, r"Unknown fields \['epochz'\] in config section 'training'"),
 ])
 def test_invalid_values_fail_at_construction(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         RunConfig(**kwargs)
 
 
-def test_yaml_with_overrides_and_unknown_keys(tmp_path):
+def test_yaml_sections_overrides_and_unknown_keys(tmp_path):
     path = tmp_path / "c.yaml"
-    path.write_text("task: text-classification\ndata: a\nepochs: 3\n")
-    cfg = RunConfig.from_yaml(str(path), data="b", epochs=None)
-    assert (cfg.data, cfg.epochs) == ("b", 3)
-    path.write_text("epochz: 3\n")
-    with pytest.raises(ConfigError, match=r"Unknown configuration keys \['epochz'\]"):
+    path.write_text("task: text-classification\ndata: a\ntraining:\n  epochs: 3\n")
+    cfg = RunConfig.from_yaml(str(path), {"data": "b", "training.epochs": None, "blessing.min_f1": 0.5})
+    assert (cfg.data, cfg.training.epochs, cfg.blessing.min_f1) == ("b", 3, 0.5)
+    path.write_text("epochs: 3\n")
+    with pytest.raises(ConfigError, match=r"c.yaml: Unknown top-level config keys \['epochs'\]. 'epochs' belongs "
+                                          r"in the 'training' section"):
         RunConfig.from_yaml(str(path))
     with pytest.raises(ConfigError, match="Config file not found"):
         RunConfig.from_yaml(str(tmp_path / "missing.yaml"))
     path.write_text("- a list\n")
     with pytest.raises(ConfigError, match="must hold a mapping"):
         RunConfig.from_yaml(str(path))
+    with pytest.raises(ConfigError, match=r"Unknown config setting 'training.epochz'"):
+        RunConfig().with_overrides({"training.epochz": 1})
+
+
+def test_packaged_configs_load_and_cli_flags_name_real_fields():
+    import glob
+    import os
+
+    import kerasknow
+
+    configs = glob.glob(os.path.join(os.path.dirname(kerasknow.__file__), "configs", "*.yaml"))
+    assert {RunConfig.from_yaml(p).task for p in configs} == {"text-classification", "ner", "image-classification"}
+    for flag in config_flags():
+        RunConfig().with_overrides({flag.path: None})  # every flag's path is a real field
+    assert setting("training.epochs") == "--epochs / training.epochs"

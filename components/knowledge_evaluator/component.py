@@ -3,6 +3,7 @@ from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import channel_utils, standard_artifacts
 
+from kerasknow.components.component_keys import BLESSING_KEY, CONFIG_KEY, EVALUATION_KEY, EXAMPLES_KEY, MODEL_KEY
 from kerasknow.components.knowledge_artifacts import KnowledgeEvaluation
 from kerasknow.components.knowledge_evaluator import executor
 from kerasknow.components.knowledge_evaluator.spec import KnowledgeEvaluatorSpec
@@ -16,19 +17,20 @@ class KnowledgeEvaluator(base_component.BaseComponent):
     precision/recall/F1, confusion matrix). They go to `metrics.json`, to
     `<output>/reports/evaluation/` and to TensorBoard under `<output>/tensorboard/evaluation`
     (scalars and the confusion matrix as an image). The model is blessed when `accuracy >=
-    min_accuracy` and `f1 >= min_f1`; TFX's Pusher pushes only blessed models.
+    blessing.min_accuracy` and `f1 >= blessing.min_f1`; TFX's Pusher pushes only blessed models.
 
     Args:
         model: Channel of `Model` from the Trainer.
         examples: Channel of `Examples` (its `eval` split is used).
-        config: The run config (thresholds).
+        config: The run config; the component keeps the `blessing` section (`CONFIG_SECTIONS`).
     """
 
     SPEC_CLASS = KnowledgeEvaluatorSpec
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+    CONFIG_SECTIONS = ("blessing",)
 
     def __init__(self, model: types.BaseChannel, examples: types.BaseChannel, config: RunConfig):
-        super().__init__(spec=KnowledgeEvaluatorSpec(
-            config=config.to_json(), model=model, examples=examples,
-            blessing=channel_utils.as_channel([standard_artifacts.ModelBlessing()]),
-            evaluation=channel_utils.as_channel([KnowledgeEvaluation()])))
+        super().__init__(spec=KnowledgeEvaluatorSpec(**{
+            CONFIG_KEY: config.to_json(self.CONFIG_SECTIONS), MODEL_KEY: model, EXAMPLES_KEY: examples,
+            BLESSING_KEY: channel_utils.as_channel([standard_artifacts.ModelBlessing()]),
+            EVALUATION_KEY: channel_utils.as_channel([KnowledgeEvaluation()])}))

@@ -4,14 +4,13 @@ import logging
 import os
 from typing import Any, Dict, List, Tuple
 
-from tfx.dsl.components.base import base_executor
-from tfx.dsl.io import fileio
-from tfx.types import artifact, artifact_utils
 from tfx.utils import path_utils
 
 from kerasknow.components.component_io import copy_tree, read_split, write_text
-from kerasknow.config import RunConfig
-from kerasknow.tfx_module import LABELS_FILE
+from kerasknow.components.component_keys import BLESSING_KEY, EVALUATION_KEY, EXAMPLES_KEY, MODEL_KEY
+from kerasknow.components.knowledge_executor import KnowledgeExecutor, StepContext
+from kerasknow.config import RunConfig, setting
+from kerasknow.data.label_vocabulary import read_labels
 
 logger = logging.getLogger(__name__)
 
@@ -19,10 +18,11 @@ logger = logging.getLogger(__name__)
 def blessing_decision(metrics: Dict[str, Any], cfg: RunConfig) -> Tuple[bool, List[str]]:
     """Whether metrics pass the configured thresholds, and why not."""
     reasons = []
-    if metrics["accuracy"] < cfg.min_accuracy:
-        reasons.append(f"accuracy {metrics['accuracy']:.4f} < min_accuracy {cfg.min_accuracy}")
-    if metrics["f1"] < cfg.min_f1:
-        reasons.append(f"f1 {metrics['f1']:.4f} < min_f1 {cfg.min_f1}")
+    gate = cfg.blessing
+    if metrics["accuracy"] < gate.min_accuracy:
+        reasons.append(f"accuracy {metrics['accuracy']:.4f} < {gate.min_accuracy} ({setting('blessing.min_accuracy')})")
+    if metrics["f1"] < gate.min_f1:
+        reasons.append(f"f1 {metrics['f1']:.4f} < {gate.min_f1} ({setting('blessing.min_f1')})")
     return not reasons, reasons
 
 
@@ -54,22 +54,15 @@ def write_summaries(logdir: str, metrics: Dict[str, Any], text: str) -> None:
     writer.close()
 
 
-class Executor(base_executor.BaseExecutor):
+class Executor(KnowledgeExecutor):
     """Evaluates, records and blesses (or not)."""
 
-    def Do(self, input_dict: Dict[str, List[artifact.Artifact]],
-           output_dict: Dict[str, List[artifact.Artifact]], exec_properties: Dict[str, Any]) -> None:
-        from kerasknow.tasks.registry import get_task_family
+    def run(self, step: StepContext) -> None:
+        cfg, family = step.config, step.family
+        model, examples = step.inputs[MODEL_KEY], step.inputs[EXAMPLES_KEY]
+        blessing, evaluation = step.outputs[BLESSING_KEY], step.outputs[EVALUATION_KEY]
 
-        cfg = RunConfig.from_json(exec_properties["config"])
-        family = get_task_family(cfg.task)
-        model = artifact_utils.get_single_instance(input_dict["model"])
-        examples = artifact_utils.get_single_instance(input_dict["examples"])
-        blessing = artifact_utils.get_single_instance(output_dict["blessing"])
-        evaluation = artifact_utils.get_single_instance(output_dict["evaluation"])
-
-        with fileio.open(os.path.join(examples.uri, LABELS_FILE), "r") as f:
-            labels = json.loads(f.read())
+        labels = read_labels(examples.uri)
         saved_model_dir = path_utils.serving_model_path(model.uri)
         metrics = family.evaluate(saved_model_dir, read_split(examples, "eval"), labels, cfg)
         blessed, reasons = blessing_decision(metrics, cfg)

@@ -2,18 +2,19 @@
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
+from kerasknow.components.component_keys import BLESSING_KEY, CONFIG_KEY, EVALUATION_KEY, EXAMPLES_KEY, MODEL_KEY
 from kerasknow.components.knowledge_artifacts import KnowledgeEvaluation
 
 
 class KnowledgeEvaluatorSpec(ComponentSpec):
     """Inputs: the trained model and the examples; outputs: the blessing and the evaluation."""
 
-    PARAMETERS = {"config": ExecutionParameter(type=str)}
+    PARAMETERS = {CONFIG_KEY: ExecutionParameter(type=str)}
     INPUTS = {
-        "model": ChannelParameter(type=standard_artifacts.Model),
-        "examples": ChannelParameter(type=standard_artifacts.Examples),
+        MODEL_KEY: ChannelParameter(type=standard_artifacts.Model),
+        EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
     }
     OUTPUTS = {
-        "blessing": ChannelParameter(type=standard_artifacts.ModelBlessing),
-        "evaluation": ChannelParameter(type=KnowledgeEvaluation),
+        BLESSING_KEY: ChannelParameter(type=standard_artifacts.ModelBlessing),
+        EVALUATION_KEY: ChannelParameter(type=KnowledgeEvaluation),
     }

@@ -5,6 +5,7 @@ import os
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import channel_utils, standard_artifacts
 
+from kerasknow.components.component_keys import CONFIG_KEY, EXAMPLES_KEY, INPUT_FINGERPRINT_KEY, REJECTS_KEY
 from kerasknow.components.knowledge_artifacts import KnowledgeRejects
 from kerasknow.components.knowledge_example_gen import executor
 from kerasknow.components.knowledge_example_gen.spec import KnowledgeExampleGenSpec
@@ -39,25 +40,29 @@ class KnowledgeExampleGen(base_component.BaseComponent):
     Outputs `examples` (GZIP TFRecords in `Split-train/` and `Split-eval/`, plus `labels.json`,
     the label vocabulary) and `rejects` (every unusable record with file, line and reason). The
     split is hash-based on each record's key, so a record keeps its split when data is added.
-    The run fails, after writing the rejects report, past `max_reject_fraction`.
+    The run fails, after writing the rejects report, past `ingest.max_reject_fraction`.
 
     Args:
-        config: The run config; `config.data` is read at pipeline-definition time to fingerprint.
+        config: The run config; the component keeps `data` and the `ingest` section
+            (`CONFIG_SECTIONS`), and fingerprints `config.data` at pipeline-definition time.
 
     Example:
 
-    >>> gen = KnowledgeExampleGen(config=RunConfig(data="bbc/"))  # doctest: +SKIP
-    >>> gen.outputs["examples"]  # doctest: +SKIP
+    ```python
+    gen = KnowledgeExampleGen(config=RunConfig(data="bbc/"))
+    statistics = StatisticsGen(examples=gen.outputs["examples"])
+    ```
     """
 
     SPEC_CLASS = KnowledgeExampleGenSpec
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+    #: The config it reads: TFX re-runs ingest exactly when these change (or the files do).
+    CONFIG_SECTIONS = ("data", "ingest")
 
     def __init__(self, config: RunConfig):
-        spec = KnowledgeExampleGenSpec(
-            config=config.to_json(),
-            input_fingerprint=fingerprint_inputs(config.data),
-            examples=channel_utils.as_channel([standard_artifacts.Examples()]),
-            rejects=channel_utils.as_channel([KnowledgeRejects()]),
-        )
-        super().__init__(spec=spec)
+        super().__init__(spec=KnowledgeExampleGenSpec(**{
+            CONFIG_KEY: config.to_json(self.CONFIG_SECTIONS),
+            INPUT_FINGERPRINT_KEY: fingerprint_inputs(config.data),
+            EXAMPLES_KEY: channel_utils.as_channel([standard_artifacts.Examples()]),
+            REJECTS_KEY: channel_utils.as_channel([KnowledgeRejects()]),
+        }))

@@ -3,6 +3,8 @@ from tfx import types
 from tfx.dsl.components.base import base_component, executor_spec
 from tfx.types import channel_utils, standard_artifacts
 
+from kerasknow.components.component_keys import (ANOMALIES_KEY, CONFIG_KEY, EXAMPLES_KEY, REPORT_KEY, SCHEMA_KEY,
+                                                 STATISTICS_KEY)
 from kerasknow.components.knowledge_artifacts import KnowledgeReport
 from kerasknow.components.knowledge_validator import executor
 from kerasknow.components.knowledge_validator.spec import KnowledgeValidatorSpec
@@ -14,7 +16,7 @@ class KnowledgeValidator(base_component.BaseComponent):
 
     Runs TFDV's `validate_statistics` against the schema for each split and the task family's
     own checks (for text: duplicates, conflicting labels, examples per label, empty texts,
-    truncation at `max_seq_length` with the real tokenizer). Writes `report.json`/`report.txt`,
+    truncation at `model.max_seq_length` with the real tokenizer). Writes `report.json`/`report.txt`,
     the TFDV anomalies, and TensorBoard summaries under `<output>/tensorboard/validation`; the
     schema it validated against is kept at `<output>/schema/schema.pbtxt` for later runs.
 
@@ -22,15 +24,18 @@ class KnowledgeValidator(base_component.BaseComponent):
         examples: Channel of `Examples` from `KnowledgeExampleGen`.
         statistics: Channel of `ExampleStatistics` from `StatisticsGen`.
         schema: Channel of `Schema` from `SchemaGen` or `ImportSchemaGen`.
-        config: The run config (thresholds).
+        config: The run config; the component keeps the sections it reads (`CONFIG_SECTIONS`:
+            thresholds, the reader settings and the model's tokenizer).
     """
 
     SPEC_CLASS = KnowledgeValidatorSpec
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+    CONFIG_SECTIONS = ("ingest", "validation", "model")
 
     def __init__(self, examples: types.BaseChannel, statistics: types.BaseChannel,
                  schema: types.BaseChannel, config: RunConfig):
-        super().__init__(spec=KnowledgeValidatorSpec(
-            config=config.to_json(), examples=examples, statistics=statistics, schema=schema,
-            anomalies=channel_utils.as_channel([standard_artifacts.ExampleAnomalies()]),
-            report=channel_utils.as_channel([KnowledgeReport()])))
+        super().__init__(spec=KnowledgeValidatorSpec(**{
+            CONFIG_KEY: config.to_json(self.CONFIG_SECTIONS), EXAMPLES_KEY: examples, STATISTICS_KEY: statistics,
+            SCHEMA_KEY: schema,
+            ANOMALIES_KEY: channel_utils.as_channel([standard_artifacts.ExampleAnomalies()]),
+            REPORT_KEY: channel_utils.as_channel([KnowledgeReport()])}))

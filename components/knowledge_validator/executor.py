@@ -1,20 +1,17 @@
 """KnowledgeValidator's executor."""
 import dataclasses
 import json
-import logging
 import os
 from typing import Any, Dict, List
 
-from tfx.dsl.components.base import base_executor
 from tfx.dsl.io import fileio
-from tfx.types import artifact, artifact_utils
+from tfx.types import artifact_utils
 
 from kerasknow.components.component_io import copy_tree, read_split, write_text
-from kerasknow.config import RunConfig
+from kerasknow.components.component_keys import ANOMALIES_KEY, EXAMPLES_KEY, REPORT_KEY, SCHEMA_KEY, STATISTICS_KEY
+from kerasknow.components.knowledge_executor import KnowledgeExecutor, StepContext
 from kerasknow.errors import KnowledgeValidationError
-from kerasknow.tasks.task_family import Finding
-
-logger = logging.getLogger(__name__)
+from kerasknow.validation.finding import SEVERITIES, Finding
 
 SCHEMA_FILE = "schema.pbtxt"
 
@@ -39,7 +36,7 @@ def tfdv_findings(split: str, anomalies) -> List[Finding]:
 def render_report(findings: List[Finding], stats: Dict[str, Any]) -> str:
     lines = ["kerasknow knowledge report", ""]
     lines += [f"{k}: {v}" for k, v in stats.items()] + [""]
-    for severity in ("error", "warning", "info"):
+    for severity in SEVERITIES:
         chosen = [f for f in findings if f.severity == severity]
         if chosen:
             lines.append(f"{severity.upper()}S ({len(chosen)})")
@@ -48,46 +45,40 @@ def render_report(findings: List[Finding], stats: Dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_summaries(logdir: str, findings: List[Finding], text: str, stats: Dict[str, Any]) -> None:
-    """TensorBoard: the report as text, finding counts and per-label counts as scalars."""
+def summary_scalars(findings: List[Finding], stats: Dict[str, Any]) -> Dict[str, float]:
+    """Every scalar of the report: finding counts, data counts and each finding's own `scalars`."""
+    scalars: Dict[str, float] = {f"findings/{s}": sum(f.severity == s for f in findings) for s in SEVERITIES}
+    scalars.update({f"data/{name}": value for name, value in stats.items() if isinstance(value, (int, float))})
+    for f in findings:
+        scalars.update(f.scalars)
+    return scalars
+
+
+def write_summaries(logdir: str, text: str, scalars: Dict[str, float]) -> None:
+    """TensorBoard: the report as text and `scalars` as they are."""
     import tensorflow as tf
 
     writer = tf.summary.create_file_writer(logdir)
     with writer.as_default(step=0):
         tf.summary.text("knowledge_report", "```\n" + text + "\n```")
-        for severity in ("error", "warning", "info"):
-            tf.summary.scalar(f"findings/{severity}", sum(f.severity == severity for f in findings))
-        for name, value in stats.items():
-            if isinstance(value, (int, float)):
-                tf.summary.scalar(f"data/{name}", value)
-        for f in findings:
-            if f.check == "examples_per_label":
-                for label, n in f.details.get("train", {}).items():
-                    tf.summary.scalar(f"examples_per_label/{label}", n)
-            if f.check == "truncated_at_max_seq_length":
-                tf.summary.scalar("data/truncated_fraction", f.details["fraction"])
+        for tag, value in scalars.items():
+            tf.summary.scalar(tag, value)
     writer.close()
 
 
-class Executor(base_executor.BaseExecutor):
+class Executor(KnowledgeExecutor):
     """Runs TFDV validation and the family's checks; raises on error findings."""
 
-    def Do(self, input_dict: Dict[str, List[artifact.Artifact]],
-           output_dict: Dict[str, List[artifact.Artifact]], exec_properties: Dict[str, Any]) -> None:
+    def run(self, step: StepContext) -> None:
         import tensorflow_data_validation as tfdv
         from tfx.components.statistics_gen import stats_artifact_utils
         from tfx.utils import io_utils, writer_utils
 
-        from kerasknow.tasks.registry import get_task_family
-
-        cfg = RunConfig.from_json(exec_properties["config"])
-        family = get_task_family(cfg.task)
-        examples = artifact_utils.get_single_instance(input_dict["examples"])
-        stats_artifact = artifact_utils.get_single_instance(input_dict["statistics"])
-        schema_uri = io_utils.get_only_uri_in_dir(artifact_utils.get_single_uri(input_dict["schema"]))
+        cfg, family = step.config, step.family
+        examples, stats_artifact = step.inputs[EXAMPLES_KEY], step.inputs[STATISTICS_KEY]
+        schema_uri = io_utils.get_only_uri_in_dir(step.inputs[SCHEMA_KEY].uri)
         schema = io_utils.SchemaReader().read(schema_uri)
-        anomalies_artifact = artifact_utils.get_single_instance(output_dict["anomalies"])
-        report_artifact = artifact_utils.get_single_instance(output_dict["report"])
+        anomalies_artifact, report_artifact = step.outputs[ANOMALIES_KEY], step.outputs[REPORT_KEY]
 
         splits = artifact_utils.decode_split_names(examples.split_names)
         anomalies_artifact.split_names = artifact_utils.encode_split_names(splits)
@@ -104,7 +95,8 @@ class Executor(base_executor.BaseExecutor):
         data_stats = {f"examples_{s}": len(v) for s, v in decoded.items()}
 
         text = render_report(findings, data_stats)
-        report = {"task": cfg.task, "data": cfg.data, "stats": data_stats,
+        data = examples.get_string_custom_property("data") if examples.has_custom_property("data") else ""
+        report = {"task": cfg.task, "data": data, "stats": data_stats,
                   "errors": sum(f.severity == "error" for f in findings),
                   "warnings": sum(f.severity == "warning" for f in findings),
                   "findings": [dataclasses.asdict(f) for f in findings]}
@@ -112,7 +104,7 @@ class Executor(base_executor.BaseExecutor):
         write_text(os.path.join(report_artifact.uri, "report.txt"), text)
         stable = os.path.join(cfg.reports_dir(), "validation")
         copy_tree(report_artifact.uri, stable)
-        write_summaries(os.path.join(cfg.tensorboard_dir(), "validation"), findings, text, data_stats)
+        write_summaries(os.path.join(cfg.tensorboard_dir(), "validation"), text, summary_scalars(findings, data_stats))
 
         # Keep the schema of the first run so later knowledge is validated against it.
         kept = os.path.join(cfg.output, "schema", SCHEMA_FILE)

@@ -2,19 +2,21 @@
 from tfx.types import standard_artifacts
 from tfx.types.component_spec import ChannelParameter, ComponentSpec, ExecutionParameter
 
+from kerasknow.components.component_keys import (ANOMALIES_KEY, CONFIG_KEY, EXAMPLES_KEY, REPORT_KEY, SCHEMA_KEY,
+                                                 STATISTICS_KEY)
 from kerasknow.components.knowledge_artifacts import KnowledgeReport
 
 
 class KnowledgeValidatorSpec(ComponentSpec):
     """Inputs: examples, their statistics and the schema; outputs: anomalies and the report."""
 
-    PARAMETERS = {"config": ExecutionParameter(type=str)}
+    PARAMETERS = {CONFIG_KEY: ExecutionParameter(type=str)}
     INPUTS = {
-        "examples": ChannelParameter(type=standard_artifacts.Examples),
-        "statistics": ChannelParameter(type=standard_artifacts.ExampleStatistics),
-        "schema": ChannelParameter(type=standard_artifacts.Schema),
+        EXAMPLES_KEY: ChannelParameter(type=standard_artifacts.Examples),
+        STATISTICS_KEY: ChannelParameter(type=standard_artifacts.ExampleStatistics),
+        SCHEMA_KEY: ChannelParameter(type=standard_artifacts.Schema),
     }
     OUTPUTS = {
-        "anomalies": ChannelParameter(type=standard_artifacts.ExampleAnomalies),
-        "report": ChannelParameter(type=KnowledgeReport),
+        ANOMALIES_KEY: ChannelParameter(type=standard_artifacts.ExampleAnomalies),
+        REPORT_KEY: ChannelParameter(type=KnowledgeReport),
     }

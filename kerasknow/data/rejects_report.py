@@ -5,6 +5,7 @@ import json
 import os
 from typing import Dict, List, Optional
 
+from kerasknow.config.settings import setting
 from kerasknow.errors import DataError
 
 
@@ -126,5 +127,5 @@ class RejectsReport:
                 f"{self.rejected} of {self.read} records were rejected ({fraction:.1%}), more than "
                 f"the allowed max_reject_fraction={self.max_reject_fraction:.1%}. First reject: "
                 f"{first.location()}: {first.reason}. Fix the data or raise "
-                f"max_reject_fraction.{where}"
+                f"{setting('ingest.max_reject_fraction')}.{where}"
             )

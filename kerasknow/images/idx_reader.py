@@ -117,6 +117,13 @@ def find_idx_pairs(data: str) -> List[Tuple[str, str]]:
     return pairs
 
 
+def is_idx_data(path: str) -> bool:
+    """Whether `path` is an IDX images file or a folder holding one."""
+    if os.path.isdir(path):
+        return any(_IMAGES_RE.match(name) for name in os.listdir(path))
+    return bool(_IMAGES_RE.match(os.path.basename(path)))
+
+
 def is_fashion_mnist(data: str, label_files: Sequence[str]) -> bool:
     """Whether the IDX data is Fashion-MNIST.
 

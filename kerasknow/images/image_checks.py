@@ -5,9 +5,9 @@ from typing import Any, Dict, List
 
 import numpy as np
 
-from kerasknow.config import RunConfig
-from kerasknow.tasks.label_count_findings import label_count_findings
-from kerasknow.tasks.task_family import Finding
+from kerasknow.config import RunConfig, setting
+from kerasknow.validation.finding import Finding
+from kerasknow.validation.label_count_findings import label_count_findings
 
 #: Images with a side below this are reported (they are upsampled, and carry little detail).
 SMALL_IMAGE_SIDE = 32
@@ -58,7 +58,7 @@ def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], c
         splits: Decoded examples per split (`{"train": [...], "eval": [...]}`), each a dict
             feature name -> list of values (`image`, `label`, `image_sha256`, `height`, `width`,
             `channels`).
-        config: Thresholds (`min_examples_per_label`, `fail_on_conflicting_labels`,
+        config: The `validation` thresholds (`min_examples_per_label`, `fail_on_conflicting_labels`,
             `max_duplicate_fraction`).
 
     Returns:
@@ -72,6 +72,7 @@ def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], c
 
     >>> findings = image_classification_checks({"train": train, "eval": evals}, RunConfig())  # doctest: +SKIP
     """
+    checks = config.validation
     findings: List[Finding] = []
     rows = [(split, ex) for split, exs in splits.items() for ex in exs]
     total = len(rows)
@@ -83,7 +84,8 @@ def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], c
         findings.append(Finding(
             "undecodable_images", "error",
             f"{len(bad)} of {total} images cannot be decoded by TensorFlow's decode_image (first: "
-            f"{bad[0]['error']}). Re-ingest them as PNG or JPEG.", {"count": len(bad), "examples": bad[:10]}))
+            f"{bad[0]['error']}). Re-ingest them as PNG or JPEG.", {"count": len(bad), "examples": bad[:10]},
+            {"data/undecodable_images": len(bad)}))
 
     heights = [int(_first(ex, "height", 0)) for _, ex in rows]
     widths = [int(_first(ex, "width", 0)) for _, ex in rows]
@@ -97,7 +99,9 @@ def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], c
         if small:
             text += (f" {small} images ({small / total:.1%}) have a side under {SMALL_IMAGE_SIDE} px and are "
                      "upsampled to the model's input size: expect less accuracy than on larger images.")
-        findings.append(Finding("image_sizes", "warning" if small else "info", text, details))
+        findings.append(Finding("image_sizes", "warning" if small else "info", text, details,
+                                {"data/median_height": details["height"]["median"],
+                                 "data/median_width": details["width"]["median"], "data/small_images": small}))
 
     channels = collections.Counter(int(_first(ex, "channels", 0)) for _, ex in rows)
     names = {1: "grey", 2: "grey+alpha", 3: "RGB", 4: "RGBA/CMYK", 0: "unknown"}
@@ -108,7 +112,7 @@ def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], c
 
     findings.extend(label_count_findings((_label(ex) for ex in splits.get("train", [])),
                                          (_label(ex) for ex in splits.get("eval", [])),
-                                         config.min_examples_per_label, noun="images"))
+                                         checks.min_examples_per_label, noun="images"))
 
     by_hash: Dict[str, List[tuple]] = collections.defaultdict(list)
     for split, ex in rows:
@@ -116,9 +120,9 @@ def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], c
     conflicts = {h: sorted({lab for _, lab in v}) for h, v in by_hash.items() if len({lab for _, lab in v}) > 1}
     if conflicts:
         findings.append(Finding(
-            "conflicting_labels", "error" if config.fail_on_conflicting_labels else "warning",
+            "conflicting_labels", "error" if checks.fail_on_conflicting_labels else "warning",
             f"{len(conflicts)} images appear with different labels (identical pixels). Fix their labels or "
-            "set fail_on_conflicting_labels: false.",
+            f"set {setting('validation.fail_on_conflicting_labels')}: false.",
             {"count": len(conflicts),
              "examples": [{"image_sha256": h, "labels": labs} for h, labs in list(conflicts.items())[:10]]}))
     duplicate_rows = sum(len(v) - 1 for v in by_hash.values() if len(v) > 1)
@@ -127,10 +131,11 @@ def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], c
         findings.append(Finding(
             "exact_duplicates", "warning",
             f"{duplicate_rows} images ({fraction:.1%}) repeat an earlier image exactly"
-            + (f", above max_duplicate_fraction={config.max_duplicate_fraction:.1%}"
-               if fraction > config.max_duplicate_fraction else "") + ".",
+            + (f", above max_duplicate_fraction={checks.max_duplicate_fraction:.1%}"
+               if fraction > checks.max_duplicate_fraction else "") + ".",
             {"count": duplicate_rows, "fraction": fraction,
-             "examples": [h for h, v in by_hash.items() if len(v) > 1][:5]}))
+             "examples": [h for h, v in by_hash.items() if len(v) > 1][:5]},
+            {"data/duplicate_fraction": fraction}))
     leaked = {h: v for h, v in by_hash.items() if {"train", "eval"} <= {s for s, _ in v}}
     if leaked:
         eval_rows = sum(1 for v in leaked.values() for s, _ in v if s == "eval")
@@ -140,5 +145,6 @@ def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], c
             "accuracy on them measures memory, not generalisation. Deduplicate or re-split by content hash.",
             {"distinct_images": len(leaked), "eval_examples": eval_rows,
              "train_examples": sum(1 for v in leaked.values() for s, _ in v if s == "train"),
-             "examples": list(leaked)[:5]}))
+             "examples": list(leaked)[:5]},
+            {"data/train_eval_leaked_images": len(leaked)}))
     return findings

@@ -5,7 +5,7 @@ import os
 import sys
 from typing import List
 
-from kerasknow.tasks.task_family import TrainContext
+from kerasknow.training.train_context import TRAINING_SECTIONS, TrainContext
 
 
 def backup_dir_for(ctx: TrainContext) -> str:
@@ -15,7 +15,7 @@ def backup_dir_for(ctx: TrainContext) -> str:
     survives the kill, so it lives under the run's output folder, keyed by what defines the
     training (data files, hyperparameters, config).
     """
-    key = json.dumps([ctx.train_files, ctx.eval_files, ctx.hyperparameters, ctx.config.to_dict()],
+    key = json.dumps([ctx.train_files, ctx.eval_files, ctx.hyperparameters, ctx.config.to_dict(TRAINING_SECTIONS)],
                      sort_keys=True, default=str)
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
     return os.path.join(ctx.config.output, "backup", f"{ctx.config.task}-{digest}")
@@ -37,9 +37,10 @@ def training_callbacks(ctx: TrainContext, monitor: str = "val_loss") -> List:
         tf.keras.callbacks.BackupAndRestore(backup_dir=backup_dir_for(ctx), delete_checkpoint=True),
         tf.keras.callbacks.TensorBoard(log_dir=ctx.model_run_dir, update_freq="epoch"),
     ]
-    if ctx.config.early_stopping_patience > 0:
-        callbacks.append(tf.keras.callbacks.EarlyStopping(
-            monitor=monitor, patience=ctx.config.early_stopping_patience, restore_best_weights=True))
+    patience = ctx.config.training.early_stopping_patience
+    if patience > 0:
+        callbacks.append(tf.keras.callbacks.EarlyStopping(monitor=monitor, patience=patience,
+                                                          restore_best_weights=True))
     return callbacks
 
 

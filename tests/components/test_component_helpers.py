@@ -7,7 +7,7 @@ from kerasknow.components.knowledge_example_gen.component import fingerprint_inp
 from kerasknow.components.knowledge_validator.executor import render_report, tfdv_findings
 from kerasknow.config import RunConfig
 from kerasknow.errors import DataError
-from kerasknow.tasks.task_family import Finding
+from kerasknow.validation.finding import Finding
 
 
 def test_fingerprint_changes_with_the_data(tmp_path):
@@ -24,14 +24,15 @@ def test_fingerprint_changes_with_the_data(tmp_path):
 
 
 def test_blessing_thresholds():
-    cfg = RunConfig(min_accuracy=0.8, min_f1=0.5)
+    cfg = RunConfig(blessing={"min_accuracy": 0.8, "min_f1": 0.5})
     assert blessing_decision({"accuracy": 0.9, "f1": 0.6}, cfg) == (True, [])
     ok, reasons = blessing_decision({"accuracy": 0.7, "f1": 0.4}, cfg)
-    assert not ok and reasons == ["accuracy 0.7000 < min_accuracy 0.8", "f1 0.4000 < min_f1 0.5"]
+    assert not ok and reasons == ["accuracy 0.7000 < 0.8 (--min-accuracy / blessing.min_accuracy)",
+                                  "f1 0.4000 < 0.5 (--min-f1 / blessing.min_f1)"]
     text = render_metrics({"accuracy": 0.7, "f1": 0.4, "per_class": {"a": {"precision": 1.0, "recall": 0.5,
                                                                         "f1": 0.667, "support": 2}}},
                           ok, reasons)
-    assert "blessed: False (accuracy 0.7000 < min_accuracy 0.8" in text and "a " in text
+    assert "blessed: False (accuracy 0.7000 < 0.8" in text and "a " in text
 
 
 def test_tfdv_anomalies_become_findings():

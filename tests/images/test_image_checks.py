@@ -19,7 +19,7 @@ def _example(seed, label, size=(40, 40), channels=3):
 
 
 def _checks(splits, **config):
-    return {f.check: f for f in image_classification_checks(splits, RunConfig(task="image-classification", **config))}
+    return {f.check: f for f in image_classification_checks(splits, RunConfig(task="image-classification", validation=config))}
 
 
 def test_clean_data_has_only_measurements():

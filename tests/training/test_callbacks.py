@@ -1,7 +1,7 @@
 import tensorflow as tf
 
 from kerasknow.config import RunConfig
-from kerasknow.tasks.task_family import TrainContext
+from kerasknow.training.train_context import TrainContext
 from kerasknow.training.callbacks import backup_dir_for, training_callbacks
 
 
@@ -26,7 +26,7 @@ def test_callbacks_resume_log_and_stop_early(tmp_path):
     kinds = [type(c) for c in training_callbacks(ctx)]
     assert kinds == [tf.keras.callbacks.BackupAndRestore, tf.keras.callbacks.TensorBoard,
                      tf.keras.callbacks.EarlyStopping]
-    no_early = _ctx(tmp_path, config=RunConfig(output=str(tmp_path / "out"), early_stopping_patience=0))
+    no_early = _ctx(tmp_path, config=RunConfig(output=str(tmp_path / "out"), training={"early_stopping_patience": 0}))
     assert tf.keras.callbacks.EarlyStopping not in [type(c) for c in training_callbacks(no_early)]
 
 
@@ -34,7 +34,7 @@ def test_killed_training_resumes_from_the_backup(tmp_path):
     """A run killed in epoch 2 restarts at epoch 2 with epoch 1's weights, then removes the backup."""
     import numpy as np
 
-    ctx = _ctx(tmp_path, config=RunConfig(output=str(tmp_path / "out"), early_stopping_patience=0))
+    ctx = _ctx(tmp_path, config=RunConfig(output=str(tmp_path / "out"), training={"early_stopping_patience": 0}))
     x = np.random.RandomState(0).rand(32, 4).astype("float32")
     y = (x.sum(axis=1) > 2).astype("int32")
 

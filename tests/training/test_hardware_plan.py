@@ -7,7 +7,7 @@ import pytest
 
 from kerasknow.config import RunConfig
 from kerasknow.errors import ConfigError
-from kerasknow.tasks.registry import get_task_family
+from kerasknow.family.registry import get_task_family
 from kerasknow.training import hardware_plan
 from kerasknow.training.hardware_plan import CPU_XLA_FLAGS, HardwarePlan, cpu_has_amx_bf16, merge_xla_flags
 
@@ -51,7 +51,7 @@ def test_families_choose_what_measured_faster(amx):
     assert (ner.precision_policy, ner.jit_compile) == ("mixed_bfloat16", False)
     images = get_task_family("image-classification").hardware_plan(RunConfig(task="image-classification"))
     assert (images.precision_policy, images.jit_compile) == ("float32", False)
-    off = get_task_family("text-classification").hardware_plan(RunConfig(mixed_precision="off", xla="off"))
+    off = get_task_family("text-classification").hardware_plan(RunConfig(training={"mixed_precision": "off", "xla": "off"}))
     assert (off.precision_policy, off.jit_compile) == ("float32", False)
 
 

@@ -1,4 +1,4 @@
-from kerasknow.tasks.label_count_findings import label_count_findings
+from kerasknow.validation.label_count_findings import label_count_findings
 
 
 def test_counts_few_and_unseen_labels_in_order():

@@ -2,7 +2,8 @@
 import collections
 from typing import Iterable, List
 
-from kerasknow.tasks.task_family import Finding
+from kerasknow.config.settings import setting
+from kerasknow.validation.finding import Finding
 
 
 def label_count_findings(train_labels: Iterable[str], eval_labels: Iterable[str], min_examples_per_label: int,
@@ -29,13 +30,14 @@ def label_count_findings(train_labels: Iterable[str], eval_labels: Iterable[str]
     findings = [Finding("examples_per_label", "info",
                         f"{len(train_counts)} labels in train: "
                         + ", ".join(f"{k}={v}" for k, v in sorted(train_counts.items())),
-                        {"train": dict(train_counts), "eval": dict(eval_counts)})]
+                        {"train": dict(train_counts), "eval": dict(eval_counts)},
+                        {f"examples_per_label/{label}": n for label, n in sorted(train_counts.items())})]
     few = {k: v for k, v in train_counts.items() if v < min_examples_per_label}
     if few:
         findings.append(Finding(
             "too_few_examples_per_label", "error",
             f"Labels with fewer than min_examples_per_label={min_examples_per_label} training "
-            f"{noun}: {dict(sorted(few.items()))}. Add {noun} or lower the minimum.",
+            f"{noun}: {dict(sorted(few.items()))}. Add {noun} or lower {setting('validation.min_examples_per_label')}.",
             {"labels": few}))
     unseen = sorted(set(eval_counts) - set(train_counts))
     if unseen:

@@ -7,26 +7,12 @@ import os
 import numpy as np
 import pytest
 
+from e2e_configs import DIGIT_CLASSES as CLASSES
+from e2e_configs import digits_folder as _digits_folder
+from e2e_configs import small_config
+
 from kerasknow.cli import main
-from kerasknow.config import RunConfig
 from kerasknow.local_run import run_local
-
-TINY = "MobileNetV2(alpha=0.35)"
-CLASSES = ("digit0", "digit1", "digit2")
-
-
-def _digits_folder(root, per_class=30):
-    """Real 8x8 handwritten digits (scikit-learn's copy of the UCI set) as PNG class folders."""
-    from PIL import Image
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    for c, name in enumerate(CLASSES):
-        os.makedirs(os.path.join(root, name), exist_ok=True)
-        for i, img in enumerate(digits.images[digits.target == c][:per_class]):
-            pixels = (img * 255.0 / 16.0).round().astype(np.uint8)
-            Image.fromarray(pixels, mode="L").save(os.path.join(root, name, f"{i:03d}.png"))
-    return str(root)
 
 
 def _png(pixels) -> bytes:
@@ -45,10 +31,7 @@ def image_run(tmp_path_factory):
     open(os.path.join(data, "digit0", "empty.png"), "wb").close()
     with open(os.path.join(data, "digit1", "notes.jpg"), "w") as f:
         f.write("not an image")
-    cfg = RunConfig(task="image-classification", data=data, output=str(tmp_path / "out"), model_name="digits",
-                    backbone=TINY, backbone_weights="", image_size=32, epochs=2, batch_size=16, tuner_trials=1,
-                    tuner_max_examples=32, eval_fraction=0.25, min_examples_per_label=2,
-                    max_reject_fraction=0.05, learning_rates=[2e-3], dropouts=[0.1])
+    cfg = small_config("image-classification", data, str(tmp_path / "out"), model_name="digits")
     return cfg, run_local(cfg)
 
 
@@ -82,8 +65,9 @@ def test_served_image_bytes_over_grpc(image_run):
     cfg, _ = image_run
     digits = load_digits()
     images = [_png((digits.images[i] * 255.0 / 16.0).round().astype(np.uint8)) for i in (0, 1, 2)]
-    with DevModelServer(cfg.serving_model_dir(), cfg.model_name, port=0) as server:
-        with PredictionClient(f"127.0.0.1:{server.port}", cfg.model_name) as client:
+    name = cfg.serving.model_name
+    with DevModelServer(cfg.serving_model_dir(), name, port=0) as server:
+        with PredictionClient(f"127.0.0.1:{server.port}", name) as client:
             out = client.predict_images(images)
     assert out["probabilities"].shape == (3, 3)
     np.testing.assert_allclose(out["probabilities"].sum(axis=1), 1.0, atol=1e-4)
@@ -107,7 +91,7 @@ def test_too_many_bad_images_fail_with_paths_and_keep_earlier_outputs(image_run,
     with open(os.path.join(data, "digit2", "cut.png"), "wb") as f:
         f.write(_png(np.zeros((8, 8), np.uint8))[:20])  # a truncated PNG
     code = main(["run", "--task", "image-classification", "--data", data, "--output", cfg.output,
-                 "--model-name", cfg.model_name])
+                 "--model-name", cfg.serving.model_name])
     err = capsys.readouterr().err
     assert code == 1
     last = err.strip().splitlines()[-1]

@@ -2,72 +2,55 @@
 
 The pipeline shape is fixed (ingest -> knowledge validation -> Keras Tuner -> Trainer ->
 evaluation/blessing -> export -> push -> serve); a task family supplies the parts that differ:
-the data reader, the checks TFDV lacks, the model builder, the input pipeline, the metrics and
-the serving signatures. Families register themselves by name in `kerasknow.tasks.registry`.
+the data reader, the checks TFDV lacks, the model builder, the input pipeline, the training
+phases, the metrics and the serving signatures. The parts live in the family's own folder
+(`kerasknow/text/`, `kerasknow/ner/`, `kerasknow/images/`); the class here only wires them.
+Families register by name in `kerasknow.family.registry`; their declarations (formats, defaults)
+are their `TaskSpec`.
 """
 import abc
-import dataclasses
 from typing import Any, Dict, Iterator, List, Sequence
 
 from kerasknow.config import RunConfig
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
-
-
-@dataclasses.dataclass
-class Finding:
-    """One knowledge-validation result.
-
-    Args:
-        check: Short machine name, e.g. `"conflicting_labels"`.
-        severity: `"error"` stops the pipeline before training; `"warning"` is reported only;
-            `"info"` is a measurement.
-        message: Readable sentence with the numbers.
-        details: JSON-serialisable evidence (examples, counts).
-    """
-
-    check: str
-    severity: str
-    message: str
-    details: Dict[str, Any] = dataclasses.field(default_factory=dict)
-
-    def __post_init__(self):
-        if self.severity not in ("error", "warning", "info"):
-            raise ValueError(f"severity must be 'error', 'warning' or 'info'. Received: severity={self.severity!r}")
-
-
-@dataclasses.dataclass
-class TrainContext:
-    """What the TFX module file hands a family for training (from `FnArgs`)."""
-
-    config: RunConfig
-    labels: List[str]
-    train_files: List[str]
-    eval_files: List[str]
-    model_run_dir: str
-    serving_model_dir: str
-    hyperparameters: Dict[str, Any]
+from kerasknow.task_spec import TaskSpec
+from kerasknow.training.train_context import TrainContext
+from kerasknow.training.training_phase import TrainingPhase
+from kerasknow.validation.finding import Finding
 
 
 class TaskFamily(abc.ABC):
     """Base class of task families (text classification, NER, image classification)."""
 
-    #: Registry name, also the `--task` value.
-    name: str = ""
+    #: The family's declarations: name, input formats, default learning rates, tuner objective.
+    spec: TaskSpec = None  # type: ignore[assignment]
     #: Name of the label feature in the tf.Examples (a string or a list of strings).
     label_feature: str = "label"
-    #: The validation metric Keras Tuner maximises (a name `model.fit` logs).
-    tuner_objective: str = "val_accuracy"
     #: What `mixed_precision: auto` / `xla: auto` may turn on on a CPU: only what measured
     #: faster for the family's models (see `HardwarePlan`).
     cpu_auto_bfloat16: bool = False
     cpu_auto_xla: bool = False
 
+    @property
+    def name(self) -> str:
+        """The registry name, also the `--task` value."""
+        return self.spec.name
+
+    @property
+    def tuner_objective(self) -> str:
+        """The validation metric Keras Tuner maximises."""
+        return self.spec.tuner_objective
+
     def hardware_plan(self, config: RunConfig):
-        """The `HardwarePlan` (device, precision, XLA) this family trains with under `config`."""
+        """The `HardwarePlan` (device, precision, XLA) this family trains with under `config`.
+
+        Detect it once per run (`TrainContext.with_plan`) and read `ctx.plan` after that.
+        """
         from kerasknow.training.hardware_plan import HardwarePlan
 
-        return HardwarePlan.detect(config.mixed_precision, config.xla, config.tpu,
+        t = config.training
+        return HardwarePlan.detect(t.mixed_precision, t.xla, t.tpu,
                                    cpu_bfloat16=self.cpu_auto_bfloat16, cpu_xla=self.cpu_auto_xla)
 
     # ---- ingest --------------------------------------------------------------------------
@@ -93,19 +76,30 @@ class TaskFamily(abc.ABC):
 
     # ---- model ---------------------------------------------------------------------------
     @abc.abstractmethod
-    def build_model(self, hp, config: RunConfig, labels: List[str]):
-        """Returns a compiled `tf.keras` model; `hp` is a `keras_tuner.HyperParameters`."""
+    def build_model(self, hp, ctx: TrainContext):
+        """Returns a compiled `tf.keras` model; `hp` is a `keras_tuner.HyperParameters`.
+
+        Args:
+            hp: The hyperparameters (the search space while tuning, the chosen values after).
+            ctx: The training context; `ctx.plan` is set.
+        """
 
     @abc.abstractmethod
     def datasets(self, ctx: TrainContext, batch_size: int, max_examples: int = 0):
         """Returns `(train_ds, eval_ds)` of `tf.data.Dataset` ready for `model.fit`."""
 
-    def fit(self, model, train_ds, eval_ds, callbacks: list, ctx: TrainContext):
-        """Trains `model`; families with phases (frozen backbone, then fine-tuning) override."""
-        from kerasknow.training.callbacks import fit_verbosity
+    def phases(self, model, ctx: TrainContext) -> List[TrainingPhase]:
+        """The phases `fit` trains in; one phase of `training.epochs` unless the family says
+        otherwise (images: the head on a frozen backbone, then the top blocks)."""
+        return [TrainingPhase("full", ctx.config.training.epochs)]
 
-        return model.fit(train_ds, validation_data=eval_ds, epochs=ctx.config.epochs,
-                         callbacks=callbacks, verbose=fit_verbosity())
+    def fit(self, model, train_ds, eval_ds, callbacks: list, ctx: TrainContext):
+        """Trains `model` through `phases(model, ctx)`; returns the last phase's `History`
+        (`history.phases` holds each phase's)."""
+        from kerasknow.training.callbacks import fit_verbosity
+        from kerasknow.training.fit_phases import fit_phases
+
+        return fit_phases(model, self.phases(model, ctx), train_ds, eval_ds, callbacks, verbose=fit_verbosity())
 
     # ---- evaluation and export -----------------------------------------------------------
     @abc.abstractmethod
@@ -124,7 +118,7 @@ class TaskFamily(abc.ABC):
             saved_model_dir: The exported SavedModel.
             eval_examples: Decoded eval examples (`kerasknow.data.example_codec.decode_example`).
             labels: The label vocabulary the model was trained with.
-            config: The run config.
+            config: The run config (the sections the evaluator reads).
 
         Returns:
             A JSON-serialisable dict with at least `accuracy` (token accuracy for NER), `f1`

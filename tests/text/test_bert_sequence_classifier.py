@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 
 from kerasknow.errors import ConfigError
-from kerasknow.models.bert_sequence_classifier import build_bert_sequence_classifier
+from kerasknow.text.bert_sequence_classifier import build_bert_sequence_classifier
 from kerasknow.models.linear_warmup_decay import LinearWarmupDecay
 
 

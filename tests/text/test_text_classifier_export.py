@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from kerasknow.errors import ConfigError
-from kerasknow.export.text_classifier_export import export_text_classifier
+from kerasknow.text.text_classifier_export import export_text_classifier
 from kerasknow.text.in_graph_bert_tokenizer import InGraphBertTokenizer
 
 LABELS = ["business", "politics", "sport"]

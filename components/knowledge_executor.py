@@ -1,0 +1,51 @@
+"""The preamble every kerasknow executor shares: its config sections, its family, its artifacts."""
+import abc
+import dataclasses
+from typing import Any, Dict, List
+
+from tfx.dsl.components.base import base_executor
+from tfx.types import artifact, artifact_utils
+
+from kerasknow.components.component_keys import CONFIG_KEY
+from kerasknow.config import RunConfig
+
+
+@dataclasses.dataclass
+class StepContext:
+    """What one execution of a kerasknow component works with.
+
+    Args:
+        config: The config sections the component was handed (others are `SectionNotGiven`).
+        family: The task family of `config.task`.
+        inputs: Input channel key -> its single artifact.
+        outputs: Output channel key -> its single artifact.
+        exec_properties: The execution's parameters as TFX passed them.
+    """
+
+    config: RunConfig
+    family: Any
+    inputs: Dict[str, artifact.Artifact]
+    outputs: Dict[str, artifact.Artifact]
+    exec_properties: Dict[str, Any]
+
+
+class KnowledgeExecutor(base_executor.BaseExecutor, abc.ABC):
+    """Base of kerasknow's executors: `Do` builds the `StepContext`, `run` does the work."""
+
+    def Do(self, input_dict: Dict[str, List[artifact.Artifact]],
+           output_dict: Dict[str, List[artifact.Artifact]], exec_properties: Dict[str, Any]) -> None:
+        from kerasknow.family.registry import get_task_family
+
+        config = RunConfig.from_json(exec_properties[CONFIG_KEY])
+        step = StepContext(
+            config=config,
+            family=get_task_family(config.task),
+            inputs={key: artifact_utils.get_single_instance(value) for key, value in input_dict.items() if value},
+            outputs={key: artifact_utils.get_single_instance(value) for key, value in output_dict.items()},
+            exec_properties=exec_properties,
+        )
+        self.run(step)
+
+    @abc.abstractmethod
+    def run(self, step: StepContext) -> None:
+        """Does the component's work; raise to fail the execution (outputs are then discarded)."""

@@ -1,0 +1,265 @@
+"""The run configuration shared by the CLI, the pipeline, the components and the TFX module file."""
+import dataclasses
+import json
+import os
+from typing import Any, Dict, Iterable, Mapping, Optional
+
+from kerasknow.config.sections import (SECTION_TYPES, BlessingConfig, FinetuneConfig, IngestConfig, ModelConfig,
+                                       ServingConfig, TrainingConfig, TuningConfig, ValidationConfig)
+from kerasknow.config.settings import setting
+from kerasknow.config.task_specs import TASK_SPECS, TASKS
+from kerasknow.errors import ConfigError
+
+#: Top-level fields. `task` and `output` go to every step; `data` and `pipeline_name` only where
+#: asked for (KnowledgeExampleGen reads `data`).
+TOP_LEVEL = ("task", "data", "output", "pipeline_name")
+ALWAYS = ("task", "output")
+
+
+class SectionNotGiven:
+    """Stands for a config section a step was not handed; reading any field of it is an error.
+
+    A step that reads a section it did not declare would otherwise see defaults silently, and TFX
+    would not re-run it when that section changed.
+    """
+
+    def __init__(self, name: str):
+        self._section = name
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        raise ConfigError(
+            f"This step was not handed the config section {self._section!r} (it read "
+            f"{self._section}.{attr}). Each step gets only the sections it declares, so TFX re-runs it "
+            f"exactly when they change: add {self._section!r} to the step's CONFIG_SECTIONS.")
+
+    def __repr__(self) -> str:
+        return f"SectionNotGiven({self._section!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, SectionNotGiven) and other._section == self._section
+
+
+def _given(value: Any) -> bool:
+    return not isinstance(value, SectionNotGiven)
+
+
+def _section_from_dict(name: str, values: Mapping[str, Any]):
+    cls = SECTION_TYPES[name]
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"Config section {name!r} must be a mapping of fields. Received: {name}={values!r}")
+    known = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(f"Unknown fields {unknown} in config section {name!r}. Expected some of: {known}.")
+    return cls(**values)
+
+
+@dataclasses.dataclass
+class RunConfig:
+    """Everything one kerasknow pipeline run needs, in sections, checked when it is built.
+
+    Loaded from YAML (`RunConfig.from_yaml`), overridden by CLI flags (`with_overrides`), and
+    carried into each TFX component as JSON holding only the sections it reads
+    (`to_json(sections)` / `from_json`).
+
+    Args:
+        task: The task family (`TASKS`).
+        data: The knowledge data, a file or folder.
+        output: The output folder (metadata, artifacts, reports, serving).
+        pipeline_name: The TFX pipeline name; empty for `kerasknow-<task>`.
+        ingest, validation, model, finetune, tuning, training, blessing, serving: The sections
+            (`kerasknow.config.sections`); each also takes a dict of its fields.
+
+    Raises:
+        ConfigError: For an invalid value, naming the flag or YAML field that fixes it.
+
+    Example:
+
+    >>> cfg = RunConfig(task="text-classification", data="bbc/", output="out", training={"epochs": 3})
+    >>> cfg.training.epochs, cfg.serving_model_dir()
+    (3, 'out/serving/knowledge')
+    >>> cfg.with_overrides({"blessing.min_f1": 0.5}).blessing.min_f1
+    0.5
+    """
+
+    task: str = "text-classification"
+    data: str = ""
+    output: str = "kerasknow-output"
+    pipeline_name: str = ""
+    ingest: IngestConfig = dataclasses.field(default_factory=IngestConfig)
+    validation: ValidationConfig = dataclasses.field(default_factory=ValidationConfig)
+    model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
+    finetune: FinetuneConfig = dataclasses.field(default_factory=FinetuneConfig)
+    tuning: TuningConfig = dataclasses.field(default_factory=TuningConfig)
+    training: TrainingConfig = dataclasses.field(default_factory=TrainingConfig)
+    blessing: BlessingConfig = dataclasses.field(default_factory=BlessingConfig)
+    serving: ServingConfig = dataclasses.field(default_factory=ServingConfig)
+
+    def __post_init__(self):
+        for name, cls in SECTION_TYPES.items():
+            value = getattr(self, name)
+            if isinstance(value, Mapping):
+                setattr(self, name, _section_from_dict(name, value))
+            elif value is None:
+                setattr(self, name, cls())
+            elif not isinstance(value, (cls, SectionNotGiven)):
+                raise ConfigError(f"Config section {name!r} must be a {cls.__name__} or a dict. "
+                                  f"Received: {name}={value!r}")
+        self.validate()
+
+    @property
+    def spec(self):
+        """The task family's `kerasknow.task_spec.TaskSpec`."""
+        return TASK_SPECS[self.task]
+
+    @property
+    def learning_rates(self):
+        """`tuning.learning_rates`, or the task family's defaults when that is unset."""
+        rates = self.tuning.learning_rates
+        return list(rates) if rates else list(self.spec.learning_rates)
+
+    def validate(self) -> None:
+        """Raises `ConfigError` for any invalid field of the sections this config holds."""
+        if self.task not in TASKS:
+            raise ConfigError(f"--task must be one of {', '.join(TASKS)}. Received: task={self.task!r}")
+        for name in SECTION_TYPES:
+            section = getattr(self, name)
+            if _given(section):
+                section.validate()
+        if _given(self.ingest) and self.ingest.input_format not in self.spec.input_formats:
+            raise ConfigError(
+                f"{setting('ingest.input_format')} must be one of {', '.join(self.spec.input_formats)} for "
+                f"{self.task}. Received: input_format={self.ingest.input_format!r}")
+
+    # Derived paths.
+    def resolved_pipeline_name(self) -> str:
+        return self.pipeline_name or f"kerasknow-{self.task}"
+
+    def serving_model_dir(self) -> str:
+        """`<serving.base_path>/<serving.model_name>`: TF Serving's model base path for this model."""
+        base = self.serving.base_path or os.path.join(self.output, "serving")
+        return os.path.join(base, self.serving.model_name)
+
+    def reports_dir(self) -> str:
+        """Stable place for reports that must outlive a failed component run."""
+        return os.path.join(self.output, "reports")
+
+    def tensorboard_dir(self) -> str:
+        return os.path.join(self.output, "tensorboard")
+
+    # Serialisation.
+    def to_dict(self, sections: Optional[Iterable[str]] = None) -> Dict[str, Any]:
+        """The config as plain values; with `sections`, only those (and `task`, `output`).
+
+        Args:
+            sections: Section names (and optionally `"data"`, `"pipeline_name"`) to keep; None
+                for everything.
+
+        Raises:
+            ConfigError: For an unknown section name, or one this config was not given.
+        """
+        chosen = list(TOP_LEVEL) + list(SECTION_TYPES) if sections is None else list(ALWAYS) + list(sections)
+        unknown = sorted(set(chosen) - set(TOP_LEVEL) - set(SECTION_TYPES))
+        if unknown:
+            raise ConfigError(f"Unknown config sections {unknown}. Expected some of: {list(SECTION_TYPES)}.")
+        out: Dict[str, Any] = {}
+        for name in TOP_LEVEL:
+            if name in chosen:
+                out[name] = getattr(self, name)
+        for name in SECTION_TYPES:
+            if name not in chosen:
+                continue
+            section = getattr(self, name)
+            if not _given(section):
+                if sections is None:
+                    continue
+                raise ConfigError(f"This config holds no {name!r} section to hand on.")
+            out[name] = dataclasses.asdict(section)
+        return out
+
+    def to_json(self, sections: Optional[Iterable[str]] = None) -> str:
+        """`to_dict(sections)` as canonical JSON (sorted keys): TFX caches on this text."""
+        return json.dumps(self.to_dict(sections), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], partial: bool = False) -> "RunConfig":
+        """Builds a config from plain values (YAML, JSON).
+
+        Args:
+            values: Top-level fields and section mappings.
+            partial: Sections missing from `values` become `SectionNotGiven` (a step's view)
+                instead of defaults.
+
+        Raises:
+            ConfigError: For unknown keys (a field at the top level that belongs in a section is
+                named with its section) or invalid values.
+        """
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"A config must be a mapping. Received: {type(values).__name__}")
+        known = set(TOP_LEVEL) | set(SECTION_TYPES)
+        unknown = sorted(set(values) - known)
+        if unknown:
+            homes = {f.name: name for name, section in SECTION_TYPES.items() for f in dataclasses.fields(section)}
+            hints = [f"{key!r} belongs in the {homes[key]!r} section ({homes[key]}:\n  {key}: ...)"
+                     for key in unknown if key in homes]
+            raise ConfigError(
+                f"Unknown top-level config keys {unknown}. " + (" ".join(hints) + ". " if hints else "")
+                + f"Expected some of: {sorted(known)}.")
+        kwargs = dict(values)
+        if partial:
+            for name in SECTION_TYPES:
+                kwargs.setdefault(name, SectionNotGiven(name))
+        return cls(**kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> "RunConfig":
+        """The inverse of `to_json`; sections the JSON lacks are `SectionNotGiven`."""
+        return cls.from_dict(json.loads(text), partial=True)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> "RunConfig":
+        """A copy with dotted-path overrides (`{"training.epochs": 3}`); `None` values are skipped.
+
+        Raises:
+            ConfigError: For an unknown path.
+        """
+        values = self.to_dict()
+        for path, value in overrides.items():
+            if value is None:
+                continue
+            parts = path.split(".")
+            if len(parts) == 1 and parts[0] in TOP_LEVEL:
+                values[parts[0]] = value
+            elif len(parts) == 2 and parts[0] in SECTION_TYPES and parts[1] in {
+                    f.name for f in dataclasses.fields(SECTION_TYPES[parts[0]])}:
+                values[parts[0]][parts[1]] = value
+            else:
+                raise ConfigError(f"Unknown config setting {path!r}. Expected a top-level field "
+                                  f"{list(TOP_LEVEL)} or section.field.")
+        return RunConfig.from_dict(values)
+
+    @classmethod
+    def from_yaml(cls, path: str, overrides: Optional[Mapping[str, Any]] = None) -> "RunConfig":
+        """Reads a YAML config; non-None dotted `overrides` (CLI flags) win.
+
+        Raises:
+            ConfigError: For a missing or invalid file, or invalid values.
+        """
+        import yaml
+
+        try:
+            with open(path, encoding="utf-8") as f:
+                values = yaml.safe_load(f) or {}
+        except FileNotFoundError:
+            raise ConfigError(f"Config file not found. Received: --config {path!r}") from None
+        except yaml.YAMLError as e:
+            raise ConfigError(f"Config file {path} is not valid YAML: {e}") from None
+        if not isinstance(values, dict):
+            raise ConfigError(f"Config file {path} must hold a mapping. Received: {type(values).__name__}")
+        try:
+            config = cls.from_dict(values)
+        except ConfigError as e:
+            raise ConfigError(f"{path}: {e}") from None
+        return config.with_overrides(overrides or {})
+

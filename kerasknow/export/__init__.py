@@ -1,1 +1,0 @@
-"""SavedModel export with serving signatures that take raw inputs (text, tf.Example)."""

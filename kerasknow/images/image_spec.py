@@ -1,0 +1,11 @@
+"""Image classification's declarations (see `kerasknow.task_spec.TaskSpec`)."""
+from kerasknow.task_spec import TaskSpec
+
+IMAGE_CLASSIFICATION = TaskSpec(
+    name="image-classification",
+    summary="<label>/<image> folders or (Fashion-)MNIST IDX files -> keras.applications backbone + head",
+    input_formats=("auto", "folder", "idx"),
+    # A new head on a frozen backbone learns fastest at ~1e-3 (docs/images.md).
+    learning_rates=(2e-3, 1e-3),
+    tuner_objective="val_accuracy",
+)

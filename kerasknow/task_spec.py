@@ -1,0 +1,41 @@
+"""What a task family declares about itself without loading TensorFlow."""
+import dataclasses
+from typing import Tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskSpec:
+    """A task family's declarations: the one place its names, formats and defaults live.
+
+    The CLI's choices, `RunConfig`'s validation and the family class all read them, so a value a
+    family cannot take fails before a pipeline starts. Each family's spec sits in its own folder
+    (`kerasknow/text/text_spec.py`, ...) and imports nothing but this module.
+
+    Args:
+        name: The `--task` value and registry name.
+        summary: One line for `--help`.
+        input_formats: The `ingest.input_format` values the family reads; the first is the
+            default (`"auto"`: detected from the data).
+        learning_rates: Keras Tuner's learning-rate choices when the config names none.
+        tuner_objective: The validation metric Keras Tuner maximises (a name `model.fit` logs).
+        accuracy_name: What the family's `accuracy` measures, for messages.
+        f1_name: What the family's `f1` measures, for messages.
+
+    Example:
+
+    >>> spec = TaskSpec("demo", "a demo", ("auto", "csv"), (1e-3,), "val_accuracy")
+    >>> spec.default_input_format
+    'auto'
+    """
+
+    name: str
+    summary: str
+    input_formats: Tuple[str, ...]
+    learning_rates: Tuple[float, ...]
+    tuner_objective: str
+    accuracy_name: str = "accuracy"
+    f1_name: str = "macro-F1"
+
+    @property
+    def default_input_format(self) -> str:
+        return self.input_formats[0]

@@ -1,0 +1,11 @@
+"""Text classification's declarations (see `kerasknow.task_spec.TaskSpec`)."""
+from kerasknow.task_spec import TaskSpec
+
+TEXT_CLASSIFICATION = TaskSpec(
+    name="text-classification",
+    summary="labelled text (CSV, TSV, JSONL or <label>/*.txt folders) -> TF BERT sequence classifier",
+    input_formats=("auto", "csv", "tsv", "jsonl", "folder"),
+    # BERT fine-tuning wants ~1e-4 or less (docs/performance.md).
+    learning_rates=(1e-4, 5e-5),
+    tuner_objective="val_accuracy",
+)

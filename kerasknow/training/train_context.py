@@ -1,0 +1,47 @@
+"""What a task family is handed to build, feed and train a model."""
+import dataclasses
+from typing import Any, Dict, List, Optional
+
+from kerasknow.config import RunConfig
+
+#: The config sections a training run reads: what the Tuner and the Trainer are handed (TFX
+#: re-runs them exactly when these change) and what keys a resumable run's backup.
+TRAINING_SECTIONS = ("model", "finetune", "tuning", "training")
+
+
+@dataclasses.dataclass
+class TrainContext:
+    """One training run's inputs, from TFX's `FnArgs` (or built by tests and benchmarks).
+
+    Args:
+        config: The run config (the sections the Tuner/Trainer read).
+        labels: The label vocabulary (tags for NER), in class-id order.
+        train_files: GZIP TFRecord files of the train split.
+        eval_files: GZIP TFRecord files of the eval split.
+        model_run_dir: Where TensorBoard logs of this run go.
+        serving_model_dir: Where the SavedModel is exported.
+        hyperparameters: The chosen hyperparameter values (for the resumable-backup key).
+        plan: The `kerasknow.training.hardware_plan.HardwarePlan`, detected once per run; None
+            until `with_plan()` (or the module file) sets it.
+
+    Example:
+
+    >>> ctx = TrainContext(RunConfig(), ["a", "b"], ["train.gz"], ["eval.gz"], "run", "export", {})
+    >>> ctx.plan is None
+    True
+    """
+
+    config: RunConfig
+    labels: List[str]
+    train_files: List[str]
+    eval_files: List[str]
+    model_run_dir: str
+    serving_model_dir: str
+    hyperparameters: Dict[str, Any]
+    plan: Optional[Any] = None
+
+    def with_plan(self, family) -> "TrainContext":
+        """Detects the family's `HardwarePlan` under this config, once, and keeps it."""
+        if self.plan is None:
+            self.plan = family.hardware_plan(self.config)
+        return self

@@ -1,0 +1,1 @@
+"""Knowledge-validation types and checks shared by every task family (findings, label counts)."""

@@ -1,0 +1,55 @@
+"""The end-to-end tests' one small-config factory and small real data (fixtures in conftest.py)."""
+import os
+
+import numpy as np
+
+from kerasknow.config import RunConfig
+
+TINY_BACKBONE = "MobileNetV2(alpha=0.35)"
+DIGIT_CLASSES = ("digit0", "digit1", "digit2")
+
+# Per task: the sections that make a run small (tiny model, one short epoch, one tuner trial).
+_SMALL = {
+    "text-classification": dict(
+        ingest={"eval_fraction": 0.25}, validation={"min_examples_per_label": 2}, model={"max_seq_length": 32},
+        tuning={"trials": 1, "max_examples": 16, "learning_rates": [1e-3], "dropouts": [0.1]},
+        training={"epochs": 1, "batch_size": 8}),
+    "ner": dict(
+        ingest={"eval_fraction": 0.25}, validation={"min_mentions_per_type": 1}, model={"max_seq_length": 48},
+        tuning={"trials": 1, "max_examples": 32, "learning_rates": [1e-3], "dropouts": [0.1]},
+        training={"epochs": 1, "batch_size": 16}),
+    "image-classification": dict(
+        ingest={"eval_fraction": 0.25, "max_reject_fraction": 0.05}, validation={"min_examples_per_label": 2},
+        model={"backbone": TINY_BACKBONE, "backbone_weights": "", "image_size": 32},
+        tuning={"trials": 1, "max_examples": 32, "learning_rates": [2e-3], "dropouts": [0.1]},
+        training={"epochs": 2, "batch_size": 16}),
+}
+
+
+def small_config(task: str, data: str, output: str, checkpoint: str = "", model_name: str = "knowledge",
+                 **sections) -> RunConfig:
+    """A config for a fast end-to-end run of `task`; `sections` override fields section by section.
+
+    Example: `small_config("ner", data, out, tiny_bert_dir, training={"epochs": 2})`.
+    """
+    values = {name: dict(fields) for name, fields in _SMALL[task].items()}
+    if checkpoint:
+        values.setdefault("model", {})["checkpoint"] = checkpoint
+    values["serving"] = {"model_name": model_name}
+    for name, fields in sections.items():
+        values.setdefault(name, {}).update(fields)
+    return RunConfig(task=task, data=data, output=output, **values)
+
+
+def digits_folder(root, per_class: int = 30) -> str:
+    """Real 8x8 handwritten digits (scikit-learn's copy of the UCI set) as PNG class folders."""
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    for c, name in enumerate(DIGIT_CLASSES):
+        os.makedirs(os.path.join(root, name), exist_ok=True)
+        for i, img in enumerate(digits.images[digits.target == c][:per_class]):
+            pixels = (img * 255.0 / 16.0).round().astype(np.uint8)
+            Image.fromarray(pixels, mode="L").save(os.path.join(root, name, f"{i:03d}.png"))
+    return str(root)
