@@ -38,8 +38,10 @@ def make_tiny_bert_checkpoint(
         MissingDependencyError: When MiniLM's package (the vocabulary source) is missing.
 
     Example:
-    >>> d = make_tiny_bert_checkpoint("/tmp/tiny_bert")
-    >>> model = transformers.TFBertForSequenceClassification.from_pretrained(d, num_labels=3)
+    ```python
+    d = make_tiny_bert_checkpoint("/tmp/tiny_bert")
+    model = transformers.TFBertForSequenceClassification.from_pretrained(d, num_labels=3)
+    ```
     """
     if hidden_size <= 0 or num_heads <= 0 or hidden_size % num_heads:
         raise ValueError(
@@ -139,3 +141,52 @@ def train_context(config, labels, files, out_dir: str, family=None):
     return TrainContext(config=config, labels=list(labels), train_files=[files["train"]],
                         eval_files=[files["eval"]], model_run_dir=os.path.join(out_dir, "run"),
                         serving_model_dir=os.path.join(out_dir, "export"), hyperparameters={}).with_plan(family)
+
+
+def artifact(artifact_type, uri: str):
+    """A new TFX artifact of `artifact_type` (e.g. `standard_artifacts.Examples`) at `uri`."""
+    new = artifact_type()
+    new.uri = uri
+    return new
+
+
+def run_example_gen(config, root: str):
+    """Runs KnowledgeExampleGen's real executor on `config.data`; returns `(examples, rejects)` artifacts.
+
+    Args:
+        config: The run config (its `data` and `ingest` section are what the executor is handed).
+        root: Folder for the artifacts (`examples/`, `rejects/`).
+
+    Returns:
+        The filled `Examples` and `KnowledgeRejects` artifacts.
+    """
+    from tfx.types import standard_artifacts
+
+    from kerasknow.components.component_keys import CONFIG_KEY, EXAMPLES_KEY, INPUT_FINGERPRINT_KEY, REJECTS_KEY
+    from kerasknow.components.knowledge_artifacts import KnowledgeRejects
+    from kerasknow.components.knowledge_example_gen.component import KnowledgeExampleGen, fingerprint_inputs
+    from kerasknow.components.knowledge_example_gen.executor import Executor
+
+    examples = artifact(standard_artifacts.Examples, os.path.join(root, "examples"))
+    rejects = artifact(KnowledgeRejects, os.path.join(root, "rejects"))
+    Executor().Do({}, {EXAMPLES_KEY: [examples], REJECTS_KEY: [rejects]},
+                  {CONFIG_KEY: config.to_json(KnowledgeExampleGen.CONFIG_SECTIONS),
+                   INPUT_FINGERPRINT_KEY: fingerprint_inputs(config.data)})
+    return examples, rejects
+
+
+def run_statistics_and_schema(examples, root: str):
+    """Runs TFX's own StatisticsGen and SchemaGen executors on `examples`; returns both artifacts."""
+    from tfx.components.schema_gen import executor as schema_gen_executor
+    from tfx.components.statistics_gen import executor as statistics_gen_executor
+    from tfx.types import standard_artifacts
+    from tfx.types import standard_component_specs as keys
+
+    statistics = artifact(standard_artifacts.ExampleStatistics, os.path.join(root, "statistics"))
+    statistics.split_names = examples.split_names
+    statistics_gen_executor.Executor().Do({keys.EXAMPLES_KEY: [examples]}, {keys.STATISTICS_KEY: [statistics]},
+                                          {keys.EXCLUDE_SPLITS_KEY: "[]"})
+    schema = artifact(standard_artifacts.Schema, os.path.join(root, "schema"))
+    schema_gen_executor.Executor().Do({keys.STATISTICS_KEY: [statistics]}, {keys.SCHEMA_KEY: [schema]},
+                                      {keys.INFER_FEATURE_SHAPE_KEY: 0, keys.EXCLUDE_SPLITS_KEY: "[]"})
+    return statistics, schema

@@ -81,8 +81,10 @@ class DevModelServer:
 
     Example:
 
-    >>> with DevModelServer("/models/bbc", "bbc", port=0) as server:  # doctest: +SKIP
-    ...     client = PredictionClient(f"127.0.0.1:{server.port}", "bbc")
+    ```python
+    with DevModelServer("/models/bbc", "bbc", port=0) as server:
+        client = PredictionClient(f"127.0.0.1:{server.port}", "bbc")
+    ```
     """
 
     def __init__(

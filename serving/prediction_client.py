@@ -40,10 +40,12 @@ class PredictionClient:
 
     Example:
 
-    >>> with PredictionClient("localhost:8500", "bbc") as client:  # doctest: +SKIP
-    ...     outputs = client.predict_texts(["Shares rose sharply"])
-    ...     outputs["labels"]
-    array([b'business'], dtype=object)
+    ```python
+    with PredictionClient("localhost:8500", "bbc") as client:
+        outputs = client.predict_texts(["Shares rose sharply"])
+        outputs["labels"]
+    # -> array([b'business'], dtype=object)
+    ```
     """
 
     def __init__(

@@ -21,8 +21,10 @@ def expand_tfrecord_files(file_pattern: Union[str, os.PathLike, Sequence[str]]) 
 
     Example:
 
-    >>> expand_tfrecord_files("out/Split-train")  # doctest: +SKIP
-    ['out/Split-train/data_tfrecord-00000-of-00001.gz']
+    ```python
+    expand_tfrecord_files("out/Split-train")
+    # -> ['out/Split-train/data_tfrecord-00000-of-00001.gz']
+    ```
     """
     import tensorflow as tf
 

@@ -159,9 +159,11 @@ class IdxReader:
 
     Example:
 
-    >>> reader = IdxReader("/usr/share/datasets/fashion-mnist")  # doctest: +SKIP
-    >>> next(reader.read(RejectsReport())).features["label"]  # doctest: +SKIP
-    'Ankle boot'
+    ```python
+    reader = IdxReader("/usr/share/datasets/fashion-mnist")
+    next(reader.read(RejectsReport())).features["label"]
+    # -> 'Ankle boot'
+    ```
     """
 
     def __init__(self, data: str, label_names: Optional[Sequence[str]] = None):

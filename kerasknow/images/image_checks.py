@@ -70,7 +70,9 @@ def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], c
 
     Example:
 
-    >>> findings = image_classification_checks({"train": train, "eval": evals}, RunConfig())  # doctest: +SKIP
+    ```python
+    findings = image_classification_checks({"train": train, "eval": evals}, RunConfig())
+    ```
     """
     checks = config.validation
     findings: List[Finding] = []

@@ -79,9 +79,11 @@ def export_image_classifier(model, export_dir: str, labels: list) -> str:
 
     Example:
 
-    >>> export_image_classifier(model, "/tmp/export/1", ["cat", "dog"])  # doctest: +SKIP
-    >>> serve = tf.saved_model.load("/tmp/export/1").signatures["serving_default"]  # doctest: +SKIP
-    >>> serve(images=tf.constant([open("cat.jpg", "rb").read()]))["labels"]  # doctest: +SKIP
+    ```python
+    export_image_classifier(model, "/tmp/export/1", ["cat", "dog"])
+    serve = tf.saved_model.load("/tmp/export/1").signatures["serving_default"]
+    serve(images=tf.constant([open("cat.jpg", "rb").read()]))["labels"]
+    ```
     """
     if not isinstance(model, tf.keras.Model):
         raise ConfigError(f"model must be a tf.keras.Model. Received: model={type(model).__name__}")

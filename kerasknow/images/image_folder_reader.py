@@ -40,10 +40,12 @@ class ImageFolderReader:
 
     Example:
 
-    >>> report = RejectsReport(max_reject_fraction=0.1)
-    >>> records = list(ImageFolderReader("pets/").read(report))  # doctest: +SKIP
-    >>> records[0].features["label"]  # doctest: +SKIP
-    'cat'
+    ```python
+    report = RejectsReport(max_reject_fraction=0.1)
+    records = list(ImageFolderReader("pets/").read(report))
+    records[0].features["label"]
+    # -> 'cat'
+    ```
     """
 
     def __init__(self, root: str):

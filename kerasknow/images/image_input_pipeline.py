@@ -67,8 +67,10 @@ def make_image_dataset(file_pattern: Union[str, Sequence[str]], labels: List[str
 
     Example:
 
-    >>> ds = make_image_dataset("examples/Split-train/*.gz", ["cat", "dog"], 96, 32, training=True)
-    >>> images, label_ids = next(iter(ds))  # doctest: +SKIP
+    ```python
+    ds = make_image_dataset("examples/Split-train/*.gz", ["cat", "dog"], 96, 32, training=True)
+    images, label_ids = next(iter(ds))
+    ```
     """
     for name, value, low in (("batch_size", batch_size, 1), ("image_size", image_size, 1),
                              ("max_examples", max_examples, 0)):

@@ -135,9 +135,11 @@ def use_hash_dropout(model: tf.keras.layers.Layer) -> int:
 
     Example:
 
-    >>> bert = transformers.TFBertForSequenceClassification.from_pretrained(path)
-    >>> use_hash_dropout(bert)   # MiniLM: 6 layers x 3 + embeddings + head
-    20
+    ```python
+    bert = transformers.TFBertForSequenceClassification.from_pretrained(path)
+    use_hash_dropout(bert)   # MiniLM: 6 layers x 3 + embeddings + head
+    # -> 20
+    ```
     """
     replaced = 0
     for layer in [model, *model.submodules]:

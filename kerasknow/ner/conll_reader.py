@@ -60,10 +60,12 @@ class ConllReader:
 
     Example:
 
-    >>> report = RejectsReport()
-    >>> records = list(ConllReader("wnut.conll").read(report))  # doctest: +SKIP
-    >>> records[0].features["tags"][:3]  # doctest: +SKIP
-    ['O', 'B-person', 'I-person']
+    ```python
+    report = RejectsReport()
+    records = list(ConllReader("wnut.conll").read(report))
+    records[0].features["tags"][:3]
+    # -> ['O', 'B-person', 'I-person']
+    ```
     """
 
     def __init__(self, path: str, tag_column: int = -1, repair_bio: bool = False):

@@ -31,9 +31,11 @@ def word_pieces_of_sentences(tokenizer, tokens: tf.RaggedTensor) -> Tuple[tf.Rag
 
     Example:
 
-    >>> ids, first = word_pieces_of_sentences(tok, tf.ragged.constant([["Hello", "worldly"]]))
-    >>> first.to_list()  # "worldly" -> "world", "##ly"
-    [[0, 1]]
+    ```python
+    ids, first = word_pieces_of_sentences(tok, tf.ragged.constant([["Hello", "worldly"]]))
+    first.to_list()  # "worldly" -> "world", "##ly"
+    # -> [[0, 1]]
+    ```
     """
     words = tokens.flat_values
     word_ids, _, _ = tokenizer.tokenize_with_offsets(words)

@@ -181,9 +181,11 @@ def export_ner_model(model, export_dir: str, tokenizer, labels: Sequence[str]) -
 
     Example:
 
-    >>> export_ner_model(model, "out/serving/1", tok, ["B-PER", "I-PER", "O"])  # doctest: +SKIP
-    >>> import tensorflow_text  # registers the tokenizer ops before loading
-    >>> tf.saved_model.load("out/serving/1").signatures["serving_default"](texts=tf.constant(["Ann"]))  # doctest: +SKIP
+    ```python
+    export_ner_model(model, "out/serving/1", tok, ["B-PER", "I-PER", "O"])
+    import tensorflow_text  # registers the tokenizer ops before loading
+    tf.saved_model.load("out/serving/1").signatures["serving_default"](texts=tf.constant(["Ann"]))
+    ```
     """
     module = NerExportModule(model, tokenizer, labels)
     signatures = {

@@ -56,7 +56,9 @@ def make_ner_dataset(files: List[str], tokenizer, labels: Sequence[str], batch_s
 
     Example:
 
-    >>> ds = make_ner_dataset(["out/Split-train/*.gz"], tok, ["B-PER", "I-PER", "O"], 16, True)  # doctest: +SKIP
+    ```python
+    ds = make_ner_dataset(["out/Split-train/*.gz"], tok, ["B-PER", "I-PER", "O"], 16, True)
+    ```
     """
     if not files:
         raise ConfigError("make_ner_dataset needs at least one TFRecord file. Received: files=[]")

@@ -109,10 +109,12 @@ def build_bert_sequence_classifier(
 
     Example:
 
-    >>> model = build_bert_sequence_classifier(resolve_checkpoint(""), num_labels=5)
-    >>> logits = model({"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
-    >>> logits.shape, logits.dtype
-    (TensorShape([2, 5]), tf.float32)
+    ```python
+    model = build_bert_sequence_classifier(resolve_checkpoint(""), num_labels=5)
+    logits = model({"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+    logits.shape, logits.dtype
+    # -> (TensorShape([2, 5]), tf.float32)
+    ```
     """
     _check_arguments(checkpoint, num_labels, dropout, learning_rate, jit_compile,
                      warmup_steps, total_steps, steps_per_execution, hash_dropout)

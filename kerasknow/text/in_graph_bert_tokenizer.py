@@ -78,10 +78,12 @@ class InGraphBertTokenizer(tf.Module):
         MissingDependencyError: When tensorflow-text is not installed.
 
     Example:
-    >>> tok = InGraphBertTokenizer.from_checkpoint(default_checkpoint_dir(), max_length=16)
-    >>> batch = tok(tf.constant(["Hello world!", "A longer sentence here."]))
-    >>> batch["input_ids"].shape
-    TensorShape([2, 7])
+    ```python
+    tok = InGraphBertTokenizer.from_checkpoint(default_checkpoint_dir(), max_length=16)
+    batch = tok(tf.constant(["Hello world!", "A longer sentence here."]))
+    batch["input_ids"].shape
+    # -> TensorShape([2, 7])
+    ```
     """
 
     def __init__(self, vocab_path: str, lower_case: bool = True, max_length: int = 128):

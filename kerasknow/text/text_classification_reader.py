@@ -42,9 +42,11 @@ class TextClassificationReader:
 
     Example:
 
-    >>> reader = TextClassificationReader("knowledge.csv")  # doctest: +SKIP
-    >>> report = RejectsReport()
-    >>> records = list(reader.read(report))  # doctest: +SKIP
+    ```python
+    reader = TextClassificationReader("knowledge.csv")
+    report = RejectsReport()
+    records = list(reader.read(report))
+    ```
     """
 
     def __init__(self, path: str, input_format: str = "auto", text_column: str = "text",

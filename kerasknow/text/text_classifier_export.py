@@ -113,10 +113,12 @@ def export_text_classifier(
             from `len(labels)`.
 
     Example:
-    >>> export_text_classifier(model, "/tmp/export/1", tokenizer, ["business", "sport"])
-    >>> import tensorflow_text  # registers the tokenizer's ops
-    >>> served = tf.saved_model.load("/tmp/export/1").signatures["serving_default"]
-    >>> served(texts=tf.constant(["Shares rose."]))["labels"]
+    ```python
+    export_text_classifier(model, "/tmp/export/1", tokenizer, ["business", "sport"])
+    import tensorflow_text  # registers the tokenizer's ops
+    served = tf.saved_model.load("/tmp/export/1").signatures["serving_default"]
+    served(texts=tf.constant(["Shares rose."]))["labels"]
+    ```
     """
     if not callable(model) or not hasattr(model, "variables"):
         raise ConfigError(

@@ -143,10 +143,12 @@ def make_text_dataset(
 
     Example:
 
-    >>> tokenizer = InGraphBertTokenizer.from_checkpoint(default_checkpoint_dir())
-    >>> ds = make_text_dataset("examples/Split-train/*.gz", tokenizer, ["sport", "tech"],
-    ...                        batch_size=16, training=True)
-    >>> features, label_ids = next(iter(ds))
+    ```python
+    tokenizer = InGraphBertTokenizer.from_checkpoint(default_checkpoint_dir())
+    ds = make_text_dataset("examples/Split-train/*.gz", tokenizer, ["sport", "tech"],
+                           batch_size=16, training=True)
+    features, label_ids = next(iter(ds))
+    ```
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ConfigError(f"`batch_size` must be an int >= 1. Received: batch_size={batch_size!r}")

@@ -51,14 +51,35 @@ def test_served_prediction_over_grpc(pipeline_run):
         "business", "entertainment", "politics", "sports", "tech"}
 
 
-def test_rerun_reuses_cached_steps(pipeline_run):
+def _ran(cfg):
+    from kerasknow.metadata.run_step import pipeline_run_steps
+
+    steps = pipeline_run_steps(os.path.join(cfg.output, "metadata.sqlite"))
+    return {s.node for s in steps if s.state == "complete"}, {s.node for s in steps if s.state == "cached"}
+
+
+def test_a_rerun_runs_exactly_the_steps_whose_config_sections_changed(pipeline_run):
+    from kerasknow.errors import BlessingError
+
     cfg, first = pipeline_run
-    runs_before = os.listdir(os.path.join(cfg.output, "tfx", "Trainer", "model_run"))
-    versions_before = os.listdir(cfg.serving_model_dir())
-    second = run_local(cfg)
-    assert os.listdir(os.path.join(cfg.output, "tfx", "Trainer", "model_run")) == runs_before
-    assert os.listdir(cfg.serving_model_dir()) == versions_before
-    assert second.pushed_model == first.pushed_model
+    versions = sorted(os.listdir(cfg.serving_model_dir()))
+    # The same knowledge again: nothing trains. The first rerun validates against the schema the
+    # first run kept (a new Schema artifact), so the import and the validator may run once more.
+    again = run_local(cfg)
+    ran, cached = _ran(cfg)
+    assert ran <= {"ImportSchemaGen", "KnowledgeValidator"}, ran
+    assert {"KnowledgeExampleGen", "StatisticsGen", "Tuner", "Trainer"} <= cached
+    assert again.pushed_model == first.pushed_model and sorted(os.listdir(cfg.serving_model_dir())) == versions
+
+    # A blessing threshold reaches only the evaluator (and the Pusher, which reads its blessing).
+    # This one refuses the model: nothing new is pushed, the served version stays.
+    with pytest.raises(BlessingError, match=r"NOT blessed.*accuracy .* < 1.0 \(--min-accuracy / blessing.min_accuracy\)"):
+        run_local(cfg.with_overrides({"blessing.min_accuracy": 1.0}))
+    ran, cached = _ran(cfg)
+    assert ran == {"KnowledgeEvaluator", "Pusher"}, ran
+    assert {"KnowledgeExampleGen", "StatisticsGen", "ImportSchemaGen", "KnowledgeValidator", "Tuner",
+            "Trainer"} <= cached
+    assert sorted(os.listdir(cfg.serving_model_dir())) == versions
 
 
 def test_too_many_rejects_fail_with_the_report_and_keep_earlier_outputs(pipeline_run, tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""Shared fixtures. Importing kerasknow first sets TF_USE_LEGACY_KERAS before TensorFlow."""
+"""Fixtures shared by tests/ and components/*/*_test.py (kerasknow is imported first: it sets TF_USE_LEGACY_KERAS)."""
 import kerasknow  # noqa: F401
 
 import os

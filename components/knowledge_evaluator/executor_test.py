@@ -1,0 +1,68 @@
+"""KnowledgeEvaluator's executor on real TFX artifacts: an exported tiny model and real examples."""
+import json
+import os
+
+import keras_tuner
+import pytest
+
+from kerasknow.components.component_keys import BLESSING_KEY, CONFIG_KEY, EVALUATION_KEY, EXAMPLES_KEY, MODEL_KEY
+from kerasknow.components.knowledge_artifacts import KnowledgeEvaluation
+from kerasknow.components.knowledge_evaluator.component import KnowledgeEvaluator
+from kerasknow.components.knowledge_evaluator.executor import Executor
+from kerasknow.config import RunConfig
+from kerasknow.data.label_vocabulary import read_labels
+from kerasknow.data.write_examples import split_file
+from kerasknow.family.registry import get_task_family
+from kerasknow.testing import artifact, run_example_gen, train_context
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, tiny_bert_dir):
+    """Examples of a small CSV and an untrained tiny text classifier exported as the Trainer would."""
+    from tfx.types import standard_artifacts
+
+    root = tmp_path_factory.mktemp("evaluator")
+    data = root / "k.csv"
+    data.write_text("text,label\n" + "".join(f"fact number {i},{'ab'[i % 2]}\n" for i in range(40)))
+    cfg = RunConfig(data=str(data), output=str(root / "out"), model={"checkpoint": tiny_bert_dir,
+                                                                     "max_seq_length": 16})
+    examples, _ = run_example_gen(cfg, str(root / "gen"))
+    family = get_task_family(cfg.task)
+    labels = read_labels(examples.uri)
+    files = {s: split_file(examples.uri, s) for s in ("train", "eval")}
+    ctx = train_context(cfg, labels, files, str(root / "run"), family)
+    model = artifact(standard_artifacts.Model, str(root / "model"))
+    family.export(family.build_model(keras_tuner.HyperParameters(), ctx), os.path.join(model.uri, "Format-Serving"),
+                  ctx)
+    return cfg, examples, model, root
+
+
+def _evaluate(cfg, examples, model, root, name):
+    from tfx.types import standard_artifacts
+
+    blessing = artifact(standard_artifacts.ModelBlessing, str(root / name / "blessing"))
+    evaluation = artifact(KnowledgeEvaluation, str(root / name / "evaluation"))
+    Executor().Do({MODEL_KEY: [model], EXAMPLES_KEY: [examples]}, {BLESSING_KEY: [blessing], EVALUATION_KEY: [evaluation]},
+                  {CONFIG_KEY: cfg.to_json(KnowledgeEvaluator.CONFIG_SECTIONS)})
+    return blessing, json.load(open(os.path.join(evaluation.uri, "metrics.json")))
+
+
+def test_blesses_at_the_thresholds_and_refuses_above_them(exported):
+    cfg, examples, model, root = exported
+    blessing, metrics = _evaluate(cfg, examples, model, root, "lenient")
+    assert metrics["num_examples"] == examples.get_int_custom_property("num_eval")
+    assert set(metrics["per_class"]) == {"a", "b"} and metrics["blessed"] is True
+    assert os.listdir(blessing.uri) == ["BLESSED"] and blessing.get_int_custom_property("blessed") == 1
+    assert blessing.get_string_custom_property("current_model") == model.uri
+
+    strict = cfg.with_overrides({"blessing.min_accuracy": min(1.0, metrics["accuracy"] + 0.01)})
+    blessing, refused = _evaluate(strict, examples, model, root, "strict")
+    assert refused["accuracy"] == metrics["accuracy"] and refused["blessed"] is False
+    assert os.listdir(blessing.uri) == ["NOT_BLESSED"] and blessing.get_int_custom_property("blessed") == 0
+    assert "(--min-accuracy / blessing.min_accuracy)" in blessing.get_string_custom_property("not_blessed_because")
+    assert json.load(open(root / "out" / "reports" / "evaluation" / "metrics.json"))["blessed"] is False
+
+
+def test_the_evaluator_is_handed_only_the_blessing_section(exported):
+    cfg, *_ = exported
+    assert set(json.loads(cfg.to_json(KnowledgeEvaluator.CONFIG_SECTIONS))) == {"task", "output", "blessing"}

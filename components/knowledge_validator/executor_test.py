@@ -1,0 +1,70 @@
+"""KnowledgeValidator's executor on real TFX artifacts: real TFDV statistics and an inferred schema."""
+import json
+import os
+
+import pytest
+
+from kerasknow.components.component_keys import (ANOMALIES_KEY, CONFIG_KEY, EXAMPLES_KEY, REPORT_KEY, SCHEMA_KEY,
+                                                 STATISTICS_KEY)
+from kerasknow.components.knowledge_artifacts import KnowledgeReport
+from kerasknow.components.knowledge_validator.component import KnowledgeValidator
+from kerasknow.components.knowledge_validator.executor import Executor
+from kerasknow.config import RunConfig
+from kerasknow.errors import KnowledgeValidationError
+from kerasknow.testing import artifact, run_example_gen, run_statistics_and_schema
+
+
+def _validate(cfg, root):
+    from tfx.types import standard_artifacts
+
+    examples, _ = run_example_gen(cfg, os.path.join(root, "gen"))
+    statistics, schema = run_statistics_and_schema(examples, os.path.join(root, "stats"))
+    anomalies = artifact(standard_artifacts.ExampleAnomalies, os.path.join(root, "anomalies"))
+    report = artifact(KnowledgeReport, os.path.join(root, "report"))
+    Executor().Do({EXAMPLES_KEY: [examples], STATISTICS_KEY: [statistics], SCHEMA_KEY: [schema]},
+                  {ANOMALIES_KEY: [anomalies], REPORT_KEY: [report]},
+                  {CONFIG_KEY: cfg.to_json(KnowledgeValidator.CONFIG_SECTIONS)})
+    return anomalies, report
+
+
+def _scalars(logdir):
+    import tensorflow as tf
+
+    values = {}
+    for path in tf.io.gfile.glob(os.path.join(logdir, "events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for v in event.summary.value:
+                if v.metadata.plugin_data.plugin_name == "scalars":
+                    values[v.tag] = float(tf.make_ndarray(v.tensor))
+    return values
+
+
+def test_report_anomalies_schema_and_tensorboard_scalars_from_the_findings(tmp_path, tiny_bert_dir):
+    data = tmp_path / "k.csv"
+    data.write_text("text,label\n" + "".join(f"fact number {i} about things,{'ab'[i % 2]}\n" for i in range(30)))
+    cfg = RunConfig(data=str(data), output=str(tmp_path / "out"), model={"checkpoint": tiny_bert_dir,
+                                                                         "max_seq_length": 4})
+    anomalies, report = _validate(cfg, str(tmp_path))
+    found = json.load(open(os.path.join(report.uri, "report.json")))
+    assert found["errors"] == 0 and found["data"] == str(data)
+    checks = {f["check"]: f for f in found["findings"]}
+    assert checks["truncated_at_max_seq_length"]["severity"] == "warning"  # every text is over 4 pieces
+    assert report.get_int_custom_property("warnings") == found["warnings"]
+    assert sorted(os.listdir(anomalies.uri)) == ["Split-eval", "Split-train"]
+    assert os.path.exists(tmp_path / "out" / "schema" / "schema.pbtxt")
+    # Every scalar a finding measured reaches TensorBoard, with no list of check names in between.
+    scalars = _scalars(str(tmp_path / "out" / "tensorboard" / "validation"))
+    assert scalars["data/truncated_fraction"] == pytest.approx(1.0)
+    assert scalars["examples_per_label/a"] == checks["examples_per_label"]["details"]["train"]["a"]
+    assert scalars["findings/warning"] == found["warnings"]
+
+
+def test_error_findings_stop_the_run_with_the_report_path(tmp_path, tiny_bert_dir):
+    data = tmp_path / "conflict.csv"
+    rows = [f"text number {i},{'ab'[i % 2]}" for i in range(30)] + ["the same words,a", "The  same words,b"]
+    data.write_text("text,label\n" + "\n".join(rows) + "\n")
+    cfg = RunConfig(data=str(data), output=str(tmp_path / "out"), model={"checkpoint": tiny_bert_dir})
+    with pytest.raises(KnowledgeValidationError, match=r"\[conflicting_labels\].*fail_on_conflicting_labels.*"
+                                                       r"Report: .*validation/report.txt"):
+        _validate(cfg, str(tmp_path))
+    assert "conflicting_labels" in open(tmp_path / "out" / "reports" / "validation" / "report.txt").read()

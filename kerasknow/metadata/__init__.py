@@ -1,0 +1,1 @@
+"""Reading what ML Metadata recorded about kerasknow's pipeline runs."""
