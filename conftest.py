@@ -34,3 +34,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def tiny_backbone_weights(tmp_path_factory):
+    """A weights file for `kerasknow.testing.TINY_BACKBONE`: stands for pretrained weights (frozen, phased)."""
+    from kerasknow.testing import make_tiny_backbone_weights
+
+    return make_tiny_backbone_weights(str(tmp_path_factory.mktemp("tiny_backbone") / "weights.h5"))

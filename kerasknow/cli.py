@@ -23,8 +23,8 @@ def _default_of(path: str):
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE.yaml", help="YAML run config (kerasknow/configs/<task>.yaml "
-                        "documents every field); flags override it")
+    parser.add_argument("--config", metavar="FILE.yaml", help="YAML run config in sections (kerasknow/configs/<task>.yaml "
+                        "lays out each task's fields; docs/architecture.md lists the sections); flags override it")
     for flag in config_flags():
         default = _default_of(flag.path)
         shown = repr(default) if default == "" else default
@@ -104,8 +104,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
             cfg = config_from_args(args)
             result = run_local(cfg, beam_pipeline_args=args.beam_args, enable_tuning=not args.no_tune)
-            print(f"[kerasknow] done: accuracy {result.metrics['accuracy']:.4f}; pushed {result.pushed_model}; "
-                  f"reports {result.reports}; TensorBoard: kerasknow tensorboard --output {cfg.output}")
+            print(run_summary(cfg, result))
             return 0
         if args.command == "compile":
             from kerasknow.local_run import compile_kubeflow
@@ -131,6 +130,22 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     parser.error(f"unknown command {args.command!r}")
     return 2
+
+
+def run_summary(cfg: RunConfig, result) -> str:
+    """The run's closing line: this run's figures and pushed version, and what it reused."""
+    spec = cfg.spec
+    m = result.metrics
+    gate = m.get("gate", {}).get("baseline")
+    versus = (f" (baseline {gate['name']}: {gate['accuracy']:.4f} / {gate['f1']:.4f})" if gate else "")
+    line = (f"[kerasknow] done: {spec.accuracy_name} {m['accuracy']:.4f}, {spec.f1_name} {m['f1']:.4f}{versus}; "
+            f"pushed {result.pushed_model}")
+    if "Trainer" in result.cached_steps:
+        line += "\n[kerasknow] nothing to train: the knowledge and training settings are unchanged, so the " \
+                "model (and the figures above) are the earlier run's; cached: " + ", ".join(result.cached_steps)
+    elif result.cached_steps:
+        line += f"\n[kerasknow] cached (unchanged): {', '.join(result.cached_steps)}"
+    return line + f"\n[kerasknow] reports {result.reports}; TensorBoard: kerasknow tensorboard --output {cfg.output}"
 
 
 def _root_cause(e: BaseException) -> BaseException:

@@ -12,13 +12,24 @@ KEPT_SCHEMA = os.path.join("schema", "schema.pbtxt")
 
 @dataclasses.dataclass
 class RunResult:
-    """Where a local run left its outputs."""
+    """What one local run produced, read from ML Metadata for this run (cached steps included).
+
+    Args:
+        output: The output folder.
+        pushed_model: The served version folder this run's model was pushed to (by this run, or by
+            the earlier run whose cached push it reused); None when nothing was pushed.
+        metrics: This run's evaluation (`metrics.json` of the evaluator execution it ran or reused).
+        reports: The reports folder.
+        tensorboard_logdir: The TensorBoard log folder.
+        cached_steps: Nodes whose outputs this run reused instead of running them.
+    """
 
     output: str
     pushed_model: Optional[str]
     metrics: dict
     reports: str
     tensorboard_logdir: str
+    cached_steps: List[str] = dataclasses.field(default_factory=list)
 
 
 def schema_for(config: RunConfig) -> str:
@@ -65,17 +76,37 @@ def run_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = None,
         metadata_path=os.path.join(config.output, "metadata.sqlite"),
         beam_pipeline_args=beam_pipeline_args, schema_path=schema_for(config), enable_tuning=enable_tuning)
     tfx.orchestration.LocalDagRunner().run(pipeline)
+    return run_result(config)
 
-    reports = config.reports_dir()
-    metrics_path = os.path.join(reports, "evaluation", "metrics.json")
-    with open(metrics_path, encoding="utf-8") as f:
-        metrics = json.load(f)
+
+def run_result(config: RunConfig) -> RunResult:
+    """The figures and the pushed version of the newest run under `config.output`, from ML Metadata.
+
+    Raises:
+        BlessingError: When that run's model was not blessed (nothing was pushed).
+    """
+    from tfx.dsl.io import fileio
+
+    from kerasknow.metadata.run_step import pipeline_run_steps, step_output
+
+    metadata_path = os.path.join(config.output, "metadata.sqlite")
+    cached = [s.node for s in pipeline_run_steps(metadata_path) if s.state == "cached"]
+    evaluation = step_output(metadata_path, "KnowledgeEvaluator", "evaluation")
+    metrics_path = os.path.join(evaluation.uri, "metrics.json")
+    with fileio.open(metrics_path, "r") as f:
+        metrics = json.loads(f.read())
     if not metrics.get("blessed"):
+        served = newest_version(config.serving_model_dir())
         raise BlessingError(
             "The model was trained but NOT blessed, so nothing was pushed: "
-            + "; ".join(metrics.get("not_blessed_because", [])) + f". Metrics: {metrics_path}")
-    return RunResult(output=config.output, pushed_model=newest_version(config.serving_model_dir()),
-                     metrics=metrics, reports=reports, tensorboard_logdir=config.output)
+            + "; ".join(metrics.get("not_blessed_because", []))
+            + (f". The served version stays {served}" if served else "") + f". Metrics: {metrics_path}")
+    pushed = step_output(metadata_path, "Pusher", "pushed_model")
+    destination = None
+    if pushed is not None and pushed.custom_properties["pushed"].int_value:
+        destination = pushed.custom_properties["pushed_destination"].string_value
+    return RunResult(output=config.output, pushed_model=destination, metrics=metrics, reports=config.reports_dir(),
+                     tensorboard_logdir=config.output, cached_steps=cached)
 
 
 def compile_kubeflow(config: RunConfig, output_file: str, image: str,

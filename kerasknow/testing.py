@@ -190,3 +190,22 @@ def run_statistics_and_schema(examples, root: str):
     schema_gen_executor.Executor().Do({keys.STATISTICS_KEY: [statistics]}, {keys.SCHEMA_KEY: [schema]},
                                       {keys.INFER_FEATURE_SHAPE_KEY: 0, keys.EXCLUDE_SPLITS_KEY: "[]"})
     return statistics, schema
+
+
+TINY_BACKBONE = "MobileNetV2(alpha=0.35)"
+
+
+def make_tiny_backbone_weights(path: str, backbone: str = TINY_BACKBONE, image_size: int = 32, seed: int = 0) -> str:
+    """Writes the weights of a small random backbone to `path` (an `.h5` file) and returns `path`.
+
+    As `model.backbone_weights`, the file stands for pretrained weights in tests: the backbone
+    is frozen and fine-tuned in phases as a pretrained one would be, in seconds.
+    """
+    import tensorflow as tf
+
+    from kerasknow.images.backbones import build_backbone
+
+    tf.keras.utils.set_random_seed(seed)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    build_backbone(backbone, image_size, "none").save_weights(path)
+    return path

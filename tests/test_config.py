@@ -14,12 +14,11 @@ def test_defaults_and_paths():
     assert RunConfig.from_json(cfg.to_json()) == cfg
 
 
-def test_sections_take_dicts_and_learning_rates_follow_the_task():
+def test_sections_take_dicts():
     cfg = RunConfig(task="image-classification", training={"epochs": 5}, tuning={"trials": 3})
     assert (cfg.training.epochs, cfg.training.batch_size, cfg.tuning.trials) == (5, 16, 3)
-    assert cfg.learning_rates == [2e-3, 1e-3]  # the image family's defaults
-    assert cfg.with_overrides({"task": "ner"}).learning_rates == [1e-4, 5e-5]
-    assert RunConfig(tuning={"learning_rates": [0.5]}).learning_rates == [0.5]
+    assert cfg.tuning.learning_rates is None  # the family chooses (TaskFamily.learning_rates)
+    assert RunConfig().training.epochs is None and RunConfig().blessing.min_f1 is None
 
 
 def test_a_step_sees_only_its_sections():
@@ -46,6 +45,7 @@ def test_a_step_sees_only_its_sections():
     ({"model": {"max_seq_length": 1024}}, r"max_seq_length must be at most 512"),
     ({"training": {"xla": "maybe"}}, r"--xla / training.xla must be one of 'auto', 'on', 'off'"),
     ({"tuning": {"learning_rates": [0]}}, r"tuning.learning_rates \(YAML\) must be a list of positive numbers"),
+    ({"model": {"backbone_weights": ""}}, r"--backbone-weights / model.backbone_weights is empty. .*'none' to train"),
     ({"serving": {"model_name": "a/b"}}, r"--model-name / serving.model_name must be a non-empty folder"),
     ({"serving": {"model_name": ".."}}, r"and not '.' or '..'"),
     ({"task": "ner", "ingest": {"input_format": "csv"}},

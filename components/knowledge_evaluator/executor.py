@@ -2,33 +2,27 @@
 import json
 import logging
 import os
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List
 
 from tfx.utils import path_utils
 
 from kerasknow.components.component_io import copy_tree, read_split, write_text
 from kerasknow.components.component_keys import BLESSING_KEY, EVALUATION_KEY, EXAMPLES_KEY, MODEL_KEY
 from kerasknow.components.knowledge_executor import KnowledgeExecutor, StepContext
-from kerasknow.config import RunConfig, setting
 from kerasknow.data.label_vocabulary import read_labels
+from kerasknow.metrics.blessing_gate import BlessingGate
 
 logger = logging.getLogger(__name__)
 
 
-def blessing_decision(metrics: Dict[str, Any], cfg: RunConfig) -> Tuple[bool, List[str]]:
-    """Whether metrics pass the configured thresholds, and why not."""
-    reasons = []
-    gate = cfg.blessing
-    if metrics["accuracy"] < gate.min_accuracy:
-        reasons.append(f"accuracy {metrics['accuracy']:.4f} < {gate.min_accuracy} ({setting('blessing.min_accuracy')})")
-    if metrics["f1"] < gate.min_f1:
-        reasons.append(f"f1 {metrics['f1']:.4f} < {gate.min_f1} ({setting('blessing.min_f1')})")
-    return not reasons, reasons
-
-
 def render_metrics(metrics: Dict[str, Any], blessed: bool, reasons: List[str]) -> str:
-    lines = [f"accuracy: {metrics['accuracy']:.4f}", f"f1: {metrics['f1']:.4f}",
-             f"blessed: {blessed}" + (f" ({'; '.join(reasons)})" if reasons else ""), "",
+    gate = metrics.get("gate")
+    lines = [f"accuracy: {metrics['accuracy']:.4f}", f"f1: {metrics['f1']:.4f}"]
+    if gate:
+        base = gate["baseline"]
+        lines += [f"baseline: {base['name']} accuracy {base['accuracy']:.4f}; {base['f1_name']} f1 {base['f1']:.4f}",
+                  f"thresholds: accuracy {gate['thresholds']['accuracy']:.4f}, f1 {gate['thresholds']['f1']:.4f}"]
+    lines += [f"blessed: {blessed}" + (f" ({'; '.join(reasons)})" if reasons else ""), "",
              f"{'class':24s} {'precision':>9s} {'recall':>9s} {'f1':>9s} {'support':>8s}"]
     for name, m in metrics.get("per_class", {}).items():
         lines.append(f"{name:24s} {m['precision']:9.4f} {m['recall']:9.4f} {m['f1']:9.4f} {m['support']:8d}")
@@ -64,8 +58,11 @@ class Executor(KnowledgeExecutor):
 
         labels = read_labels(examples.uri)
         saved_model_dir = path_utils.serving_model_path(model.uri)
-        metrics = family.evaluate(saved_model_dir, read_split(examples, "eval"), labels, cfg)
-        blessed, reasons = blessing_decision(metrics, cfg)
+        eval_examples = read_split(examples, "eval")
+        metrics = family.evaluate(saved_model_dir, eval_examples, labels, cfg)
+        gate = BlessingGate.from_config(cfg.blessing, family.baseline(eval_examples), family.spec)
+        blessed, reasons = gate.decide(metrics)
+        metrics["gate"] = gate.report()
         metrics["blessed"], metrics["not_blessed_because"] = blessed, reasons
         text = render_metrics(metrics, blessed, reasons)
 
@@ -80,5 +77,7 @@ class Executor(KnowledgeExecutor):
         blessing.set_string_custom_property("current_model", model.uri)
         blessing.set_int_custom_property("current_model_id", model.id)
         blessing.set_string_custom_property("not_blessed_because", "; ".join(reasons))
-        print(f"[kerasknow] evaluation: accuracy {metrics['accuracy']:.4f}, f1 {metrics['f1']:.4f}; "
+        base = gate.baseline
+        print(f"[kerasknow] evaluation: {family.spec.accuracy_name} {metrics['accuracy']:.4f} (baseline "
+              f"{base.accuracy:.4f}), {family.spec.f1_name} {metrics['f1']:.4f} (baseline {base.f1:.4f}); "
               f"{'blessed' if blessed else 'NOT blessed: ' + '; '.join(reasons)}", flush=True)

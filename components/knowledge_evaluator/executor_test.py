@@ -47,8 +47,20 @@ def _evaluate(cfg, examples, model, root, name):
     return blessing, json.load(open(os.path.join(evaluation.uri, "metrics.json")))
 
 
+def test_the_default_gate_refuses_a_chance_level_model(exported):
+    cfg, examples, model, root = exported  # an untrained classifier: chance level
+    blessing, metrics = _evaluate(cfg, examples, model, root, "default")
+    gate = metrics["gate"]
+    assert gate["baseline"]["name"] in ("majority class ('a')", "majority class ('b')")
+    assert gate["thresholds"]["accuracy"] == pytest.approx(gate["baseline"]["accuracy"]
+                                                           + 0.1 * (1 - gate["baseline"]["accuracy"]), abs=1e-4)
+    assert metrics["blessed"] is False and os.listdir(blessing.uri) == ["NOT_BLESSED"]
+    assert "baseline" in blessing.get_string_custom_property("not_blessed_because")
+
+
 def test_blesses_at_the_thresholds_and_refuses_above_them(exported):
     cfg, examples, model, root = exported
+    cfg = cfg.with_overrides({"blessing.min_accuracy": 0.0, "blessing.min_f1": 0.0})
     blessing, metrics = _evaluate(cfg, examples, model, root, "lenient")
     assert metrics["num_examples"] == examples.get_int_custom_property("num_eval")
     assert set(metrics["per_class"]) == {"a", "b"} and metrics["blessed"] is True

@@ -114,12 +114,6 @@ class RunConfig:
         """The task family's `kerasknow.task_spec.TaskSpec`."""
         return TASK_SPECS[self.task]
 
-    @property
-    def learning_rates(self):
-        """`tuning.learning_rates`, or the task family's defaults when that is unset."""
-        rates = self.tuning.learning_rates
-        return list(rates) if rates else list(self.spec.learning_rates)
-
     def validate(self) -> None:
         """Raises `ConfigError` for any invalid field of the sections this config holds."""
         if self.task not in TASKS:

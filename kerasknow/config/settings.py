@@ -38,6 +38,7 @@ _RENAMED = {
     "tuning.max_examples": "--tuner-max-examples",
     "serving.base_path": "--serving-base",
     "validation.schema_path": "--schema-path",
+    "blessing.margin": "--blessing-margin",
 }
 
 SWITCH = ("auto", "on", "off")
@@ -85,15 +86,19 @@ def config_flags() -> Tuple[ConfigFlag, ...]:
         ConfigFlag("validation.min_examples_per_label", "fewest training examples per label", type=int,
                    metavar="N"),
         ConfigFlag("model.max_seq_length", "word pieces per text, with [CLS]/[SEP]", type=int, metavar="N"),
-        ConfigFlag("training.epochs", "training epochs", type=int, metavar="N"),
+        ConfigFlag("training.epochs", "training epochs (None: chosen from the data's size)", type=int, metavar="N"),
         ConfigFlag("training.batch_size", "examples per training step", type=int, metavar="N"),
         ConfigFlag("tuning.trials", "Keras Tuner trials", type=int, metavar="N"),
+        ConfigFlag("tuning.max_examples", "train and eval examples per tuner trial (every k-th record)", type=int,
+                   metavar="N"),
         ConfigFlag("finetune.top_k", "images: top backbone blocks fine-tuned in the second phase", type=int,
                    metavar="K"),
-        ConfigFlag("blessing.min_accuracy", "blessing: the accuracy (token accuracy for NER) to reach",
+        ConfigFlag("blessing.min_accuracy", "blessing: the accuracy (token accuracy for NER) to reach "
+                   "(None: the majority-class baseline plus the margin)", type=float, metavar="F"),
+        ConfigFlag("blessing.min_f1", "blessing: the macro-F1 (entity F1 for NER) to reach (None: the "
+                   "chance baseline plus the margin)", type=float, metavar="F"),
+        ConfigFlag("blessing.margin", "blessing: share of the headroom above a baseline a model must clear",
                    type=float, metavar="F"),
-        ConfigFlag("blessing.min_f1", "blessing: the macro-F1 (entity F1 for NER) to reach", type=float,
-                   metavar="F"),
         ConfigFlag("training.mixed_precision", "mixed precision", choices=SWITCH),
         ConfigFlag("training.xla", "XLA compilation", choices=SWITCH),
         ConfigFlag("training.tpu", "TPU address", metavar="ADDRESS"),

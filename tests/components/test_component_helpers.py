@@ -2,10 +2,9 @@ import os
 
 import pytest
 
-from kerasknow.components.knowledge_evaluator.executor import blessing_decision, render_metrics
+from kerasknow.components.knowledge_evaluator.executor import render_metrics
 from kerasknow.components.knowledge_example_gen.component import fingerprint_inputs
 from kerasknow.components.knowledge_validator.executor import render_report, tfdv_findings
-from kerasknow.config import RunConfig
 from kerasknow.errors import DataError
 from kerasknow.validation.finding import Finding
 
@@ -23,16 +22,15 @@ def test_fingerprint_changes_with_the_data(tmp_path):
         fingerprint_inputs(str(tmp_path / "missing"))
 
 
-def test_blessing_thresholds():
-    cfg = RunConfig(blessing={"min_accuracy": 0.8, "min_f1": 0.5})
-    assert blessing_decision({"accuracy": 0.9, "f1": 0.6}, cfg) == (True, [])
-    ok, reasons = blessing_decision({"accuracy": 0.7, "f1": 0.4}, cfg)
-    assert not ok and reasons == ["accuracy 0.7000 < 0.8 (--min-accuracy / blessing.min_accuracy)",
-                                  "f1 0.4000 < 0.5 (--min-f1 / blessing.min_f1)"]
-    text = render_metrics({"accuracy": 0.7, "f1": 0.4, "per_class": {"a": {"precision": 1.0, "recall": 0.5,
-                                                                        "f1": 0.667, "support": 2}}},
-                          ok, reasons)
-    assert "blessed: False (accuracy 0.7000 < 0.8" in text and "a " in text
+def test_metrics_text_shows_the_baseline_and_the_reasons():
+    gate = {"baseline": {"name": "majority class ('a')", "accuracy": 0.5, "f1": 0.33, "f1_name": "chance"},
+            "thresholds": {"accuracy": 0.55, "f1": 0.397}}
+    text = render_metrics({"accuracy": 0.52, "f1": 0.4, "gate": gate,
+                           "per_class": {"a": {"precision": 1.0, "recall": 0.5, "f1": 0.667, "support": 2}}},
+                          False, ["accuracy 0.5200 < 0.5500, the majority class ('a') baseline ..."])
+    assert "baseline: majority class ('a') accuracy 0.5000; chance f1 0.3300" in text
+    assert "thresholds: accuracy 0.5500, f1 0.3970" in text
+    assert "blessed: False (accuracy 0.5200 < 0.5500" in text and "a " in text
 
 
 def test_tfdv_anomalies_become_findings():

@@ -2,6 +2,7 @@
 import glob
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -121,6 +122,27 @@ def test_bad_conll_rows_fail_with_file_line_and_keep_earlier_outputs(ner_run, tm
     assert last.startswith("kerasknow: error: 2 of 22 records were rejected"), last
     assert "bad.conll:" in last and last.endswith("reports/ingest/rejects.txt")
     assert os.path.exists(os.path.join(first.pushed_model, "saved_model.pb"))
+
+
+def test_the_default_gate_refuses_an_all_outside_tagger(ner_run, tmp_path, capsys):
+    """The probe of issue 14: a tagger that finds no entity was blessed and pushed. Now it is refused.
+
+    A tiny BERT trained for one epoch finds (almost) no entity: refused by the default gate, with the
+    model's figures next to the all-O tagger's."""
+    cfg, _ = ner_run
+    out = tmp_path / "out"
+    code = main(["run", "--task", "ner", "--data", cfg.data, "--output", str(out), "--checkpoint",
+                 cfg.model.checkpoint, "--max-seq-length", "48", "--epochs", "1", "--tuner-trials", "1"])
+    err = capsys.readouterr().err
+    assert code == 1
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("kerasknow: error: The model was trained but NOT blessed, so nothing was pushed: "), last
+    assert re.search(r"entity micro-F1 0\.0\d\d\d < 0\.1000, the all-O tagger baseline 0\.0000 plus a margin of "
+                     r"0\.1 of the headroom \(--blessing-margin / blessing.margin; --min-f1", last), last
+    metrics = json.load(open(glob.glob(str(out / "tfx" / "KnowledgeEvaluator" / "evaluation" / "*" /
+                                           "metrics.json"))[0]))
+    assert metrics["gate"]["baseline"]["name"] == "all-O tagger" and metrics["f1"] < 0.1
+    assert not os.path.exists(out / "serving" / "knowledge")
 
 
 @pytest.mark.slow

@@ -73,13 +73,22 @@ def test_a_rerun_runs_exactly_the_steps_whose_config_sections_changed(pipeline_r
 
     # A blessing threshold reaches only the evaluator (and the Pusher, which reads its blessing).
     # This one refuses the model: nothing new is pushed, the served version stays.
-    with pytest.raises(BlessingError, match=r"NOT blessed.*accuracy .* < 1.0 \(--min-accuracy / blessing.min_accuracy\)"):
+    with pytest.raises(BlessingError, match=r"NOT blessed.*accuracy .* < 1.0000, the configured minimum "
+                                          r"\(--min-accuracy / blessing.min_accuracy\). The served version stays "):
         run_local(cfg.with_overrides({"blessing.min_accuracy": 1.0}))
     ran, cached = _ran(cfg)
     assert ran == {"KnowledgeEvaluator", "Pusher"}, ran
     assert {"KnowledgeExampleGen", "StatisticsGen", "ImportSchemaGen", "KnowledgeValidator", "Tuner",
             "Trainer"} <= cached
     assert sorted(os.listdir(cfg.serving_model_dir())) == versions
+
+    # Back to the first settings: every step is cached, and the run reports the cached model's own
+    # figures and push, not the newest reports folder (the refused run above wrote that one).
+    back = run_local(cfg)
+    assert "Trainer" in back.cached_steps and "KnowledgeEvaluator" in back.cached_steps
+    assert back.metrics == first.metrics and back.pushed_model == first.pushed_model
+    latest = json.load(open(os.path.join(cfg.reports_dir(), "evaluation", "metrics.json")))
+    assert latest["blessed"] is False  # the stable reports copy is the refused run's
 
 
 def test_too_many_rejects_fail_with_the_report_and_keep_earlier_outputs(pipeline_run, tmp_path, capsys):

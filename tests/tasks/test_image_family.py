@@ -38,12 +38,13 @@ def test_registry_returns_the_image_family():
 
 
 @pytest.fixture
-def digits_run(tmp_path):
+def digits_run(tmp_path, tiny_backbone_weights):
     """3 digit classes x 30 PNGs ingested like KnowledgeExampleGen does, and a tiny-backbone config."""
     data = _digits_folder(tmp_path / "digits")
     cfg = RunConfig(task="image-classification", data=data, output=str(tmp_path / "out"),
                     ingest={"eval_fraction": 0.3}, validation={"min_examples_per_label": 5},
-                    model={"backbone": TINY, "image_size": 32}, finetune={"top_k": 1},
+                    model={"backbone": TINY, "backbone_weights": tiny_backbone_weights, "image_size": 32},
+                    finetune={"top_k": 1},
                     tuning={"learning_rates": [1e-3], "dropouts": [0.1]}, training={"epochs": 2, "batch_size": 16})
     family = get_task_family("image-classification")
     report, files, decoded, labels = ingest_to_splits(family, cfg, str(tmp_path / "examples"))
@@ -110,6 +111,29 @@ def test_fit_runs_a_frozen_then_a_fine_tuning_phase(digits_run):
     assert float(tf.keras.backend.get_value(model.optimizer.learning_rate)) == pytest.approx(1e-4)
 
 
+def test_a_random_backbone_trains_whole_in_one_phase_and_the_run_says_what_it_needs(digits_run, caplog):
+    import keras_tuner
+
+    from kerasknow.images.image_classifier import backbone_of
+    from kerasknow.testing import train_context
+
+    family, cfg, _, _, labels, ctx = digits_run
+    values = cfg.to_dict()
+    values["model"]["backbone_weights"], values["training"]["epochs"] = "none", None
+    scratch_cfg = RunConfig.from_dict(values)
+    scratch = train_context(scratch_cfg, labels, {"train": ctx.train_files[0], "eval": ctx.eval_files[0]},
+                            str(ctx.model_run_dir) + "-scratch", family)
+    with caplog.at_level("WARNING", logger="kerasknow.tasks.image_classification"):
+        model = family.build_model(keras_tuner.HyperParameters(), scratch)
+    assert backbone_of(model).trainable
+    phases = family.phases(model, scratch)
+    assert [(p.name, p.prepare) for p in phases] == [("full", None)]
+    n = scratch.num_train_examples()
+    assert phases[0].epochs == family.epochs(scratch) == 30  # a few dozen images: a few steps an epoch
+    assert f"trains from scratch, the whole network, for 30 epochs on {n} images" in caplog.text
+    assert "--backbone-weights auto" in caplog.text
+
+
 def test_an_input_format_images_cannot_read_fails_before_reading(tmp_path):
     from kerasknow.errors import ConfigError
 
@@ -157,14 +181,15 @@ def test_fashion_mnist_subset_learns_well_above_chance(tmp_path):
     assert metrics["accuracy"] > 0.5  # chance is 0.1
 
 
-def test_xla_on_keeps_flips_only_and_says_why(caplog, tmp_path):
+def test_xla_on_keeps_flips_only_and_says_why(caplog, tmp_path, tiny_backbone_weights):
     import keras_tuner
 
     from kerasknow.images.image_augmentation import ImageAugmentation
 
     family = get_task_family("image-classification")
     labels = ["a", "b"]
-    cfg = RunConfig(task="image-classification", model={"backbone": TINY, "image_size": 32}, training={"xla": "on"})
+    model_config = {"backbone": TINY, "backbone_weights": tiny_backbone_weights, "image_size": 32}
+    cfg = RunConfig(task="image-classification", model=model_config, training={"xla": "on"})
     no_files = {"train": "", "eval": ""}
     with caplog.at_level("WARNING", logger="kerasknow.tasks.image_classification"):
         model = family.build_model(keras_tuner.HyperParameters(), train_context(cfg, labels, no_files, str(tmp_path)))
@@ -172,7 +197,7 @@ def test_xla_on_keeps_flips_only_and_says_why(caplog, tmp_path):
     assert (aug.flip, aug.rotation, aug.zoom) == ("horizontal", 0.0, 0.0)
     assert model.jit_compile is True
     assert "XLA cannot compile RandomRotation/RandomZoom" in caplog.text
-    off = RunConfig(task="image-classification", model={"backbone": TINY, "image_size": 32}, training={"xla": "off"})
+    off = RunConfig(task="image-classification", model=model_config, training={"xla": "off"})
     default = family.build_model(keras_tuner.HyperParameters(), train_context(off, labels, no_files, str(tmp_path)))
     aug = [layer for layer in default.layers if isinstance(layer, ImageAugmentation)][0]
     assert (aug.rotation, aug.zoom) == (0.05, 0.1) and default.jit_compile is False

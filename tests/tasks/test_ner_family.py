@@ -70,7 +70,7 @@ def test_build_model_uses_the_search_space(tiny_bert_dir, tmp_path):
 
 @pytest.mark.parametrize("xla, expected", [("on", "HashDropout"), ("off", "Dropout")])
 def test_build_model_takes_hash_dropout_from_the_plan(xla, expected, tiny_bert_dir, tmp_path):
-    config = RunConfig(task="ner", model={"checkpoint": tiny_bert_dir},
+    config = RunConfig(task="ner", model={"checkpoint": tiny_bert_dir}, tuning={"learning_rates": [1e-4]},
                        training={"xla": xla, "mixed_precision": "off"})
     model = NamedEntityRecognition().build_model(keras_tuner.HyperParameters(),
                                                  _ctx(config, ["B-x", "I-x", "O"], tmp_path))
