@@ -44,7 +44,9 @@ def test_a_step_sees_only_its_sections():
     ({"training": {"epochs": 0}}, r"--epochs / training.epochs must be an integer >= 1. Received: epochs=0"),
     ({"model": {"max_seq_length": 1024}}, r"max_seq_length must be at most 512"),
     ({"training": {"xla": "maybe"}}, r"--xla / training.xla must be one of 'auto', 'on', 'off'"),
-    ({"tuning": {"learning_rates": [0]}}, r"tuning.learning_rates \(YAML\) must be a list of positive numbers"),
+    ({"tuning": {"learning_rates": [0]}},
+     r"tuning.learning_rates \(YAML only: \"tuning: {learning_rates: ...}\" in --config FILE\) must be a list of "
+     r"positive numbers"),
     ({"model": {"backbone_weights": ""}}, r"--backbone-weights / model.backbone_weights is empty. .*'none' to train"),
     ({"serving": {"model_name": "a/b"}}, r"--model-name / serving.model_name must be a non-empty folder"),
     ({"serving": {"model_name": ".."}}, r"and not '.' or '..'"),

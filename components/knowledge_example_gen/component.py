@@ -9,7 +9,7 @@ from kerasknow.components.component_keys import CONFIG_KEY, EXAMPLES_KEY, INPUT_
 from kerasknow.components.knowledge_artifacts import KnowledgeRejects
 from kerasknow.components.knowledge_example_gen import executor
 from kerasknow.components.knowledge_example_gen.spec import KnowledgeExampleGenSpec
-from kerasknow.config import RunConfig
+from kerasknow.config import RunConfig, setting
 from kerasknow.errors import DataError
 
 
@@ -24,7 +24,7 @@ def fingerprint_inputs(path: str) -> str:
         # the cache to re-ingest changed remote data.
         return f"uri-{path}"
     if not os.path.exists(path):
-        raise DataError(f"Knowledge data not found. Received: data={path!r}")
+        raise DataError(f"Knowledge data not found ({setting('data')}). Received: data={path!r}")
     h = hashlib.sha256()
     paths = [path] if os.path.isfile(path) else sorted(
         os.path.join(d, f) for d, _, files in os.walk(path) for f in files)

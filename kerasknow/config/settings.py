@@ -113,18 +113,35 @@ def flag_of(path: str) -> Optional[str]:
     return None
 
 
+def yaml_line(path: str, value: Any = "...") -> str:
+    """The one-line YAML that sets `path` in a `--config` file.
+
+    Example:
+
+    >>> yaml_line("tuning.learning_rates", [1e-4, 5e-5])
+    'tuning: {learning_rates: [0.0001, 5e-05]}'
+    >>> yaml_line("data", "bbc/")
+    'data: bbc/'
+    """
+    if "." not in path:
+        return f"{path}: {value}"
+    section, field = path.split(".", 1)
+    return f"{section}: {{{field}: {value}}}"
+
+
 def setting(path: str) -> str:
-    """How a user sets `path`: the flag and the YAML field, or the YAML field alone.
+    """How a user sets `path`: the flag and the YAML field, or the YAML line to add where no flag
+    sets it.
 
     Example:
 
     >>> setting("blessing.min_f1")
     '--min-f1 / blessing.min_f1'
     >>> setting("validation.max_duplicate_fraction")
-    'validation.max_duplicate_fraction (YAML)'
+    'validation.max_duplicate_fraction (YAML only: "validation: {max_duplicate_fraction: ...}" in --config FILE)'
     """
     flag = flag_of(path)
-    return f"{flag} / {path}" if flag else f"{path} (YAML)"
+    return f"{flag} / {path}" if flag else f'{path} (YAML only: "{yaml_line(path)}" in --config FILE)'
 
 
 def check_fraction(path: str, value: Any, open_interval: bool = False) -> None:

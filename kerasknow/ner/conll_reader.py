@@ -5,6 +5,7 @@ import dataclasses
 import os
 from typing import Iterator, List, Optional, Tuple
 
+from kerasknow.config.settings import setting
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
 from kerasknow.data.utf8 import describe_invalid_utf8, foreign_bom
@@ -71,13 +72,15 @@ class ConllReader:
     def __init__(self, path: str, tag_column: int = -1, repair_bio: bool = False):
         if isinstance(tag_column, bool) or not isinstance(tag_column, int) or tag_column == 0:
             raise ConfigError(
-                "tag_column must be a non-zero int (column 0 holds the token; -1 is the last column). "
+                f"{setting('ingest.tag_column')} must be a non-zero int (column 0 holds the token; -1 is the last "
+                "column). "
                 f"Received: tag_column={tag_column!r}"
             )
         if not path:
-            raise DataError("No knowledge data given. Received: data=''. Pass --data PATH (a CoNLL file or folder).")
+            raise DataError(f"No knowledge data given: set {setting('data')} to a CoNLL file or folder. "
+                            "Received: data=''")
         if not os.path.exists(path):
-            raise DataError(f"Knowledge data not found. Received: data={path!r}")
+            raise DataError(f"Knowledge data not found ({setting('data')}). Received: data={path!r}")
         self.path = path
         self.tag_column = tag_column
         self.repair_bio = repair_bio

@@ -7,6 +7,7 @@ import os
 import re
 from typing import Iterator, List, Tuple
 
+from kerasknow.config.settings import setting
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
 from kerasknow.data.utf8 import decode_utf8, describe_invalid_utf8, foreign_bom
@@ -52,11 +53,13 @@ class TextClassificationReader:
     def __init__(self, path: str, input_format: str = "auto", text_column: str = "text",
                  label_column: str = "label"):
         if input_format not in FORMATS:
-            raise DataError(f"input_format must be one of {FORMATS}. Received: input_format={input_format!r}")
+            raise DataError(f"{setting('ingest.input_format')} must be one of {FORMATS}. "
+                            f"Received: input_format={input_format!r}")
         if not path:
-            raise DataError("No knowledge data given. Received: data=''. Pass --data PATH.")
+            raise DataError(f"No knowledge data given: set {setting('data')} to a CSV/TSV/JSONL file or a folder "
+                            "of <label>/*.txt. Received: data=''")
         if not os.path.exists(path):
-            raise DataError(f"Knowledge data not found. Received: data={path!r}")
+            raise DataError(f"Knowledge data not found ({setting('data')}). Received: data={path!r}")
         self.path = path
         self.input_format = input_format
         self.text_column = text_column
@@ -74,6 +77,13 @@ class TextClassificationReader:
         files = [os.path.join(self.path, e) for e in entries if not e.startswith(".")]
         if not files:
             raise DataError(f"Knowledge folder {self.path} is empty: expected CSV/TSV/JSONL files or <label>/*.txt folders.")
+        loose = [f for f in files if f.lower().endswith(".txt")]
+        if loose and self.input_format == "auto":
+            raise DataError(
+                f"Knowledge folder {self.path} holds {len(loose)} loose .txt file(s) (e.g. "
+                f"{os.path.basename(loose[0])}) but no label folders. A text folder is <label>/*.txt: one subfolder per label, named by the label, "
+                f"holding that label's texts (e.g. {os.path.join(self.path, 'sports', os.path.basename(loose[0]))}). "
+                "Move the files into label folders, or give a CSV/TSV/JSONL file with text and label columns.")
         return [(f, self._format_of(f)) for f in files]
 
     def _format_of(self, path: str) -> str:
@@ -83,7 +93,7 @@ class TextClassificationReader:
         if ext not in _EXTENSIONS:
             raise DataError(
                 f"Cannot tell the format of {path}: expected a .csv, .tsv or .jsonl file "
-                f"(or set input_format). Received extension: {ext or '(none)'!r}"
+                f"(or set {setting('ingest.input_format')}). Received extension: {ext or '(none)'!r}"
             )
         return _EXTENSIONS[ext]
 
@@ -147,7 +157,8 @@ class TextClassificationReader:
         if missing:
             raise DataError(
                 f"{path}:1: the header lacks column(s) {missing}. Expected columns "
-                f"{self.text_column!r} and {self.label_column!r} (set text_column/label_column). "
+                f"{self.text_column!r} and {self.label_column!r} (set {setting('ingest.text_column')} and "
+                f"{setting('ingest.label_column')}). "
                 f"Received header: {header}"
             )
         ti, li, width = header.index(self.text_column), header.index(self.label_column), len(header)

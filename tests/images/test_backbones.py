@@ -31,7 +31,7 @@ def test_image_sizes():
     assert resolve_image_size("MobileNetV2", 0) == 224
     assert resolve_image_size("InceptionV3") == 299
     assert resolve_image_size("MobileNetV2", 96) == 96
-    with pytest.raises(ConfigError, match=r"image_size must be at least 32 .*Received: image_size=28"):
+    with pytest.raises(ConfigError, match=r"--image-size / model.image_size must be at least 32 .*Received: image_size=28"):
         resolve_image_size("MobileNetV2", 28)
 
 

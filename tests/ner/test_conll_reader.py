@@ -121,10 +121,11 @@ def test_file_level_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match="holds no files"):
         ConllReader(str(tmp_path / "empty"))
-    with pytest.raises(DataError, match="No knowledge data given"):
+    with pytest.raises(DataError, match=r"No knowledge data given: set --data / data to a CoNLL file"):
         ConllReader("")
     two = _write(tmp_path / "two.conll", "a\tO\n")
-    with pytest.raises(ConfigError, match="tag_column must be a non-zero int"):
+    with pytest.raises(ConfigError, match=r"ingest.tag_column \(YAML only: \"ingest: {tag_column: ...}\" in --config "
+                                          r"FILE\) must be a non-zero int"):
         ConllReader(two, tag_column=0)
     with pytest.raises(DataError, match=r"tag_column=4 is outside the 2 columns of .*two\.conll"):
         _read(two, tag_column=4)

@@ -114,18 +114,38 @@ def test_folder_of_label_dirs(tmp_path):
 
 
 def test_missing_path_bad_format_and_unknown_extension(tmp_path):
-    with pytest.raises(DataError, match=r"Knowledge data not found. Received: data='.*nope'"):
+    with pytest.raises(DataError, match=r"Knowledge data not found \(--data / data\). Received: data='.*nope'"):
         TextClassificationReader(str(tmp_path / "nope"))
-    with pytest.raises(DataError, match=r"input_format must be one of"):
+    with pytest.raises(DataError, match=r"No knowledge data given: set --data / data to a CSV/TSV/JSONL file"):
+        TextClassificationReader("")
+    with pytest.raises(DataError, match=r"--input-format / ingest.input_format must be one of"):
         TextClassificationReader(str(tmp_path), input_format="xml")
     p = tmp_path / "k.xml"
     p.write_text("<a/>")
-    with pytest.raises(DataError, match=r"Cannot tell the format of .*k\.xml.*Received extension: '\.xml'"):
+    with pytest.raises(DataError, match=r"Cannot tell the format of .*k\.xml.*\(or set --input-format / "
+                                        r"ingest.input_format\). Received extension: '\.xml'"):
         TextClassificationReader(str(p))
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     with pytest.raises(DataError, match=r"empty\.csv is empty: expected a header row"):
         read(empty)
+
+
+def test_a_folder_of_loose_txt_files_says_text_folders_are_label_folders(tmp_path):
+    for i in range(3):
+        (tmp_path / f"{i}.txt").write_text(f"article {i}")
+    with pytest.raises(DataError, match=r"holds 3 loose \.txt file\(s\) \(e\.g\. 0\.txt\) but no label folders\. "
+                                        r"A text folder is <label>/\*\.txt: one subfolder per label"):
+        TextClassificationReader(str(tmp_path))
+
+
+def test_a_header_without_the_columns_names_their_flags(tmp_path):
+    p = tmp_path / "k.csv"
+    p.write_text("body,topic\nhello,a\n")
+    with pytest.raises(DataError, match=r"k\.csv:1: the header lacks column\(s\) \['text', 'label'\].*\(set "
+                                        r"--text-column / ingest.text_column and --label-column / "
+                                        r"ingest.label_column\)"):
+        read(p)
 
 
 def test_unterminated_quote_is_rejected(tmp_path):
