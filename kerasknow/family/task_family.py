@@ -143,7 +143,9 @@ class TaskFamily(abc.ABC):
         labelled tokens, so predictions line up with the gold tags).
 
         Args:
-            saved_model_dir: The exported SavedModel.
+            saved_model_dir: The exported SavedModel's folder, or a
+                `kerasknow.metrics.signature_caller.SignatureCaller` that calls a served model's
+                signatures (`kerasknow evaluate`); the families pass it on to their scoring code.
             eval_examples: Decoded eval examples (`kerasknow.data.example_codec.decode_example`).
             labels: The label vocabulary the model was trained with.
             config: The run config (the sections the evaluator reads).
@@ -153,5 +155,5 @@ class TaskFamily(abc.ABC):
             (macro-F1 for classification, entity micro-F1 for NER), `scalars` (name -> float, all
             logged to TensorBoard) and `per_class` (label or entity type -> precision, recall,
             f1, support); classification adds `confusion_matrix` (rows true, columns predicted,
-            in `labels` order).
+            in `labels` order) and `pr_curves` (`kerasknow.metrics.pr_curves.pr_curve_data`).
         """

@@ -3,7 +3,8 @@
 Signatures:
 
 - `serving_default`: `images` (tf.string `[None]`, JPEG/PNG/BMP/GIF bytes) -> `labels`
-  (tf.string `[B]`), `class_ids` (int64 `[B]`), `probabilities` (float32 `[B, C]`).
+  (tf.string `[B]`), `class_ids` (int64 `[B]`), `probabilities` (float32 `[B, C]`), `classes`
+  (tf.string `[B, C]`, the class names in `probabilities`' order).
 - `serving_examples`: `examples` (serialised `tf.Example`s with a bytes feature `image`,
   tf.string `[None]`) -> the same outputs.
 
@@ -20,6 +21,7 @@ import tensorflow as tf
 
 from kerasknow.errors import ConfigError
 from kerasknow.images.image_input_pipeline import IMAGE_FEATURE, decode_and_resize
+from kerasknow.models.classifier_outputs import classifier_outputs
 
 LABELS_FILENAME = "labels.txt"
 
@@ -46,9 +48,7 @@ class _ImageClassifierServingModule(tf.Module):
             tf.shape(encoded)[0] > 0,
             lambda: tf.cast(self._call_model(tf.cast(pixels, tf.float32), training=False), tf.float32),
             lambda: tf.zeros([0, len(self._labels)], tf.float32))
-        class_ids = tf.argmax(probabilities, axis=-1, output_type=tf.int64)
-        labels = tf.gather(tf.constant(self._labels, dtype=tf.string), class_ids)
-        return {"labels": labels, "class_ids": class_ids, "probabilities": probabilities}
+        return classifier_outputs(probabilities, self._labels)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="images")])
     def serve_images(self, images):

@@ -4,7 +4,8 @@ The SavedModel holds the tokenizer (as TensorFlow ops), the classifier's weights
 names; it has two signatures:
 
 - `serving_default`: `texts` (tf.string `[None]`) -> `labels` (tf.string `[B]`), `class_ids`
-  (int64 `[B]`), `probabilities` (float32 `[B, C]`).
+  (int64 `[B]`), `probabilities` (float32 `[B, C]`), `classes` (tf.string `[B, C]`, the class
+  names in `probabilities`' order).
 - `serving_examples`: `examples` (serialised `tf.Example`s with a bytes feature `text`,
   tf.string `[None]`) -> the same outputs; the form TFX's Evaluator-style tooling feeds.
 
@@ -19,6 +20,7 @@ from kerasknow import _env  # noqa: F401  (sets TF_USE_LEGACY_KERAS before Tenso
 import tensorflow as tf
 
 from kerasknow.errors import ConfigError
+from kerasknow.models.classifier_outputs import classifier_outputs
 from kerasknow.text.in_graph_bert_tokenizer import InGraphBertTokenizer
 
 LABELS_FILENAME = "labels.txt"
@@ -59,9 +61,7 @@ class _TextClassifierServingModule(tf.Module):
         logits = _logits_of(self._call_model(features, training=False))
         # Mixed-precision models give float16/bfloat16 logits; softmax in float32.
         probabilities = tf.nn.softmax(tf.cast(logits, tf.float32), axis=-1)
-        class_ids = tf.argmax(probabilities, axis=-1, output_type=tf.int64)
-        labels = tf.gather(tf.constant(self._labels, dtype=tf.string), class_ids)
-        return {"labels": labels, "class_ids": class_ids, "probabilities": probabilities}
+        return classifier_outputs(probabilities, self._labels)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
     def serve_texts(self, texts):

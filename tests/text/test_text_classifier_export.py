@@ -51,7 +51,8 @@ def test_signatures_and_outputs(exported):
     loaded = tf.saved_model.load(exported)
     assert set(loaded.signatures) == {"serving_default", "serving_examples"}
     out = loaded.signatures["serving_default"](texts=tf.constant(TEXTS))
-    assert set(out) == {"labels", "class_ids", "probabilities"}
+    assert set(out) == {"labels", "class_ids", "probabilities", "classes"}
+    assert out["classes"].numpy().tolist() == [[label.encode() for label in LABELS]] * len(TEXTS)
     assert out["labels"].dtype == tf.string and out["labels"].shape == (len(TEXTS),)
     assert out["class_ids"].dtype == tf.int64
     assert out["probabilities"].dtype == tf.float32
