@@ -1,6 +1,7 @@
 """The preamble every kerasknow executor shares: its config sections, its family, its artifacts."""
 import abc
 import dataclasses
+import os
 from typing import Any, Dict, List
 
 from tfx.dsl.components.base import base_executor
@@ -20,6 +21,9 @@ class StepContext:
         inputs: Input channel key -> its single artifact.
         outputs: Output channel key -> its single artifact.
         exec_properties: The execution's parameters as TFX passed them.
+        run_id: The pipeline run this execution belongs to (TFX's `pipeline_run_id`); it names the
+            run's `reports/<run>/` and `tensorboard/<run>/` folders. Empty when the executor runs
+            outside a pipeline (no executor context).
     """
 
     config: RunConfig
@@ -27,6 +31,20 @@ class StepContext:
     inputs: Dict[str, artifact.Artifact]
     outputs: Dict[str, artifact.Artifact]
     exec_properties: Dict[str, Any]
+    run_id: str = ""
+
+    def reports_dir(self, part: str) -> str:
+        """This run's report folder for `part` (`ingest`, `validation`, `evaluation`)."""
+        return os.path.join(self.config.reports_dir(self.run_id), part)
+
+    def tensorboard_dir(self, part: str) -> str:
+        """This run's TensorBoard folder for `part`: the TensorBoard run `<run>/<part>`."""
+        return os.path.join(self.config.tensorboard_dir(self.run_id), part)
+
+
+def run_id_of(context) -> str:
+    """The pipeline run id TFX handed an executor in its context ("" without one)."""
+    return (getattr(context, "pipeline_run_id", None) or "") if context is not None else ""
 
 
 class KnowledgeExecutor(base_executor.BaseExecutor, abc.ABC):
@@ -43,6 +61,7 @@ class KnowledgeExecutor(base_executor.BaseExecutor, abc.ABC):
             inputs={key: artifact_utils.get_single_instance(value) for key, value in input_dict.items() if value},
             outputs={key: artifact_utils.get_single_instance(value) for key, value in output_dict.items()},
             exec_properties=exec_properties,
+            run_id=run_id_of(self._context),
         )
         self.run(step)
 

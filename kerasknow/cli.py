@@ -10,10 +10,11 @@ from typing import List, Optional
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 warnings.filterwarnings("ignore", category=FutureWarning, module=r"google\.")
 
-from kerasknow import _env  # noqa: E402,F401  (before TensorFlow)
+import kerasknow  # noqa: E402  (sets the environment TensorFlow reads, before it loads)
 from kerasknow.config import TASKS, RunConfig  # noqa: E402
-from kerasknow.config.settings import config_flags  # noqa: E402
-from kerasknow.errors import KerasknowError  # noqa: E402
+from kerasknow.config.settings import config_flags, setting  # noqa: E402
+from kerasknow.errors import ConfigError, KerasknowError  # noqa: E402
+from kerasknow.run_log import LOG_NAME, log_path  # noqa: E402
 
 def _default_of(path: str):
     """The default of a config field, for `--help`."""
@@ -24,14 +25,22 @@ def _default_of(path: str):
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE.yaml", help="YAML run config in sections (kerasknow/configs/<task>.yaml "
-                        "lays out each task's fields; docs/architecture.md lists the sections); flags override it")
+                        "lays out each task's fields; docs/architecture.md lists the sections); flags override it "
+                        "(default: none, the defaults below)")
     for flag in config_flags():
         default = _default_of(flag.path)
         shown = repr(default) if default == "" else default
         parser.add_argument(flag.flag, dest=flag.path, default=None, type=flag.type, metavar=flag.metavar,
                             choices=flag.choices, help=f"{flag.help} (default: {shown}; YAML: {flag.path})")
     parser.add_argument("--beam-arg", action="append", dest="beam_args", metavar="ARG",
-                        help="Beam pipeline arg for the data steps, repeatable (e.g. --beam-arg=--runner=FlinkRunner)")
+                        help="Beam pipeline arg for the data steps, repeatable (e.g. --beam-arg=--runner=FlinkRunner; "
+                        "default: Beam's DirectRunner in this process)")
+
+
+def _add_verbose_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also show the libraries' output (TFX, TensorFlow, Beam, Keras Tuner) on the terminal; it "
+                        f"always goes to OUTPUT/{LOG_NAME} (default: off)")
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -43,29 +52,48 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="kerasknow", description="Knowledge bases to TF Serving models with TFX and Keras.")
+        prog="kerasknow", description="Knowledge bases to TF Serving models with TFX and Keras.",
+        epilog="Every command has --help. Daily: kerasknow run --data PATH --output DIR; kerasknow runs --output DIR; "
+        "kerasknow tensorboard --output DIR; kerasknow predict --model NAME TEXT...")
+    parser.add_argument("--version", action="version", version=f"kerasknow {kerasknow.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("doctor", help="versions of the stack and known problems with fixes")
+    sub.add_parser("doctor", help="versions of the stack and known problems with fixes",
+                   description="Prints the versions of the packages kerasknow's stack must agree on (TF, tf-keras, "
+                   "TFX, TFDV, transformers, Keras Tuner, Beam, TF Serving's API), the offline data and weights "
+                   "packages, and a fix line for each problem. Exits 1 when there is a problem.")
 
-    run = sub.add_parser("run", help="run the pipeline locally (LocalDagRunner, SQLite metadata)")
+    run = sub.add_parser("run", help="run the pipeline locally (LocalDagRunner, SQLite metadata)",
+                         description="Runs the pipeline on the knowledge in --data, with outputs in --output: one "
+                         f"line per step on the terminal, the libraries' output in OUTPUT/{LOG_NAME}.")
     _add_config_flags(run)
-    run.add_argument("--no-tune", action="store_true", help="skip the Keras Tuner search")
+    run.add_argument("--no-tune", action="store_true", help="skip the Keras Tuner search (default: tune)")
+    _add_verbose_flag(run)
+
+    runs = sub.add_parser("runs", help="the pipeline runs of an output folder, from ML Metadata",
+                          description="A table of the runs under an output folder: when, data, records used and "
+                          "rejected, model, accuracy and F1, blessed or not, pushed version.")
+    runs.add_argument("--output", required=True, metavar="DIR", help="the run's output folder (required)")
+    runs.add_argument("--json", action="store_true", help="print the runs as JSON (default: a table)")
 
     comp = sub.add_parser("compile", help="write the Kubeflow Pipelines V2 spec of the pipeline")
-    comp.add_argument("--kubeflow", required=True, metavar="OUT.json")
-    comp.add_argument("--image", default="kerasknow:0.1.0", help="container image with kerasknow installed")
+    comp.add_argument("--kubeflow", required=True, metavar="OUT.json", help="the spec file to write (required)")
+    comp.add_argument("--image", default="kerasknow:0.1.0",
+                      help="container image with kerasknow installed (default: %(default)s)")
     _add_config_flags(comp)
 
-    demo = sub.add_parser("demo", help="the whole pipeline on a real dataset and real weights, then a served prediction")
-    demo.add_argument("--task", choices=TASKS, default="text-classification")
-    demo.add_argument("--output", default="kerasknow-demo", metavar="DIR")
+    demo = sub.add_parser("demo", help="the whole pipeline on a real dataset and real weights, then a served "
+                          "prediction")
+    demo.add_argument("--task", choices=TASKS, default="text-classification", help="the demo (default: %(default)s)")
+    demo.add_argument("--output", default="kerasknow-demo", metavar="DIR", help="output folder (default: %(default)s)")
     demo.add_argument("--examples-per-label", type=int, default=0, metavar="N",
-                      help="a subset: the first N examples of each label, or for NER the first N sentences (default: the demo's size)")
+                      help="a subset: the first N examples of each label, or for NER the first N sentences "
+                      "(default: the demo's size)")
+    _add_verbose_flag(demo)
 
     board = sub.add_parser("tensorboard", help="TensorBoard over a run's logs, bound to localhost")
-    board.add_argument("--output", required=True, metavar="DIR")
-    board.add_argument("--port", type=int, default=6006)
+    board.add_argument("--output", required=True, metavar="DIR", help="the run's output folder (required)")
+    board.add_argument("--port", type=int, default=6006, help="port on 127.0.0.1 (default: %(default)s)")
 
     sub.add_parser("serve", help="local development server speaking TF Serving's gRPC API", add_help=False)
     sub.add_parser("predict", help="gRPC client for TF Serving (or kerasknow serve)", add_help=False)
@@ -75,10 +103,36 @@ def build_parser() -> argparse.ArgumentParser:
 def _tensorboard(output: str, port: int) -> int:
     if not os.path.isdir(output):
         raise KerasknowError(f"No run output at {output!r}. Run `kerasknow run` or `kerasknow demo` first.")
-    argv = [sys.executable, "-m", "tensorboard.main", "--logdir", output, "--host", "127.0.0.1", "--port", str(port)]
-    print(f"TensorBoard on http://127.0.0.1:{port} over {output}", flush=True)
+    logdir = os.path.join(output, "tensorboard")
+    logdir = logdir if os.path.isdir(logdir) else output
+    argv = [sys.executable, "-m", "tensorboard.main", "--logdir", logdir, "--host", "127.0.0.1", "--port", str(port)]
+    print(f"TensorBoard on http://127.0.0.1:{port} over {logdir} (runs: <run>/validation, <run>/tuning/trial-N, "
+          "<run>/training, <run>/evaluation)", flush=True)
     os.execv(sys.executable, argv)
     return 0  # not reached
+
+
+def check_data(cfg: RunConfig) -> None:
+    """Raises `ConfigError` for a missing or absent `data` before TensorFlow loads or any folder is made."""
+    if not cfg.data:
+        raise ConfigError(f"No knowledge data: set {setting('data')} to your labelled data (text: a CSV/TSV/JSONL "
+                          "file or a folder of <label>/*.txt; NER: a CoNLL file; images: a folder of <label>/<image> "
+                          "or IDX files). Received: data=''")
+    if "://" not in cfg.data and not os.path.exists(cfg.data):
+        raise ConfigError(f"Knowledge data not found ({setting('data')}). Received: data={cfg.data!r}")
+
+
+def _run(args) -> int:
+    from kerasknow.run_log import quiet_run
+
+    cfg = config_from_args(args)
+    check_data(cfg)
+    with quiet_run(cfg.output, verbose=args.verbose) as console:
+        from kerasknow.local_run import run_local
+
+        result = run_local(cfg, beam_pipeline_args=args.beam_args, enable_tuning=not args.no_tune, console=console)
+        console.line(run_summary(cfg, result))
+    return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -100,12 +154,11 @@ def main(argv: Optional[List[str]] = None) -> int:
 
             return doctor_main()
         if args.command == "run":
-            from kerasknow.local_run import run_local
+            return _run(args)
+        if args.command == "runs":
+            from kerasknow.runs_table import runs_main
 
-            cfg = config_from_args(args)
-            result = run_local(cfg, beam_pipeline_args=args.beam_args, enable_tuning=not args.no_tune)
-            print(run_summary(cfg, result))
-            return 0
+            return runs_main(args.output, as_json=args.json)
         if args.command == "compile":
             from kerasknow.local_run import compile_kubeflow
 
@@ -114,8 +167,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 0
         if args.command == "demo":
             from kerasknow.demo import run_demo
+            from kerasknow.run_log import quiet_run
 
-            return run_demo(args.task, args.output, args.examples_per_label)
+            with quiet_run(args.output, verbose=args.verbose) as console:
+                return run_demo(args.task, args.output, args.examples_per_label, console=console)
         if args.command == "tensorboard":
             return _tensorboard(args.output, args.port)
     except KeyboardInterrupt:
@@ -133,19 +188,25 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def run_summary(cfg: RunConfig, result) -> str:
-    """The run's closing line: this run's figures and pushed version, and what it reused."""
+    """The run's closing lines: this run's figures and pushed version, what it reused, where things are."""
     spec = cfg.spec
     m = result.metrics
     gate = m.get("gate", {}).get("baseline")
     versus = (f" (baseline {gate['name']}: {gate['accuracy']:.4f} / {gate['f1']:.4f})" if gate else "")
-    line = (f"[kerasknow] done: {spec.accuracy_name} {m['accuracy']:.4f}, {spec.f1_name} {m['f1']:.4f}{versus}; "
-            f"pushed {result.pushed_model}")
+    lines = [f"[kerasknow] done: run {result.run_id}: {spec.accuracy_name} {m['accuracy']:.4f}, {spec.f1_name} "
+             f"{m['f1']:.4f}{versus}; pushed {result.pushed_model}"]
     if "Trainer" in result.cached_steps:
-        line += "\n[kerasknow] nothing to train: the knowledge and training settings are unchanged, so the " \
-                "model (and the figures above) are the earlier run's; cached: " + ", ".join(result.cached_steps)
+        lines.append("[kerasknow] nothing to train: the knowledge and training settings are unchanged, so the model "
+                     "(and the figures above) are an earlier run's; cached: " + ", ".join(result.cached_steps))
     elif result.cached_steps:
-        line += f"\n[kerasknow] cached (unchanged): {', '.join(result.cached_steps)}"
-    return line + f"\n[kerasknow] reports {result.reports}; TensorBoard: kerasknow tensorboard --output {cfg.output}"
+        lines.append(f"[kerasknow] cached (unchanged): {', '.join(result.cached_steps)}")
+    lines.append(f"  reports:     {result.reports}  (also {os.path.join(cfg.reports_dir(), 'latest')})")
+    if result.statistics_page:
+        lines.append(f"  statistics:  {result.statistics_page}  (TFDV's Facets page; open it in a browser)")
+    lines += [f"  TensorBoard: kerasknow tensorboard --output {cfg.output}  (runs {result.run_id}/...)",
+              f"  all runs:    kerasknow runs --output {cfg.output}",
+              f"  log:         {log_path(cfg.output)}"]
+    return "\n".join(lines)
 
 
 def _root_cause(e: BaseException) -> BaseException:

@@ -159,8 +159,15 @@ DEMOS: Dict[str, Callable[[str, int], DemoPlan]] = {
 }
 
 
-def run_demo(task: str, output: str, examples_per_label: int = 0) -> int:
+def run_demo(task: str, output: str, examples_per_label: int = 0, console=None) -> int:
     """Runs the demo pipeline, serves the pushed model and queries it over gRPC.
+
+    Args:
+        task: The task family's demo.
+        output: The output folder.
+        examples_per_label: A subset (0: the demo's size).
+        console: A `kerasknow.progress.Console` for kerasknow's lines (one line per pipeline step);
+            None prints them.
 
     Returns:
         0 on success (exceptions propagate to the CLI, which prints one line).
@@ -173,12 +180,13 @@ def run_demo(task: str, output: str, examples_per_label: int = 0) -> int:
 
     if task not in DEMOS:
         raise ConfigError(f"No demo for task {task!r}. Expected one of {sorted(DEMOS)}.")
+    say = console.line if console is not None else print
     plan = DEMOS[task](output, examples_per_label)
     cfg = plan.config
-    print(f"[kerasknow] demo {task}: data {cfg.data}, output {os.path.abspath(output)}", flush=True)
+    say(f"[kerasknow] demo {task}: data {cfg.data}, output {os.path.abspath(output)}")
     start = time.time()
-    result = run_local(cfg)
-    print(f"[kerasknow] pipeline finished in {time.time() - start:.0f} s; pushed {result.pushed_model}", flush=True)
+    result = run_local(cfg, console=console)
+    say(f"[kerasknow] pipeline finished in {time.time() - start:.0f} s; pushed {result.pushed_model}")
 
     with DevModelServer(cfg.serving_model_dir(), cfg.serving.model_name, port=0) as server:
         target = f"127.0.0.1:{server.port}"
@@ -187,17 +195,20 @@ def run_demo(task: str, output: str, examples_per_label: int = 0) -> int:
                 outputs = client.predict_images([open(p, "rb").read() for p in plan.samples])
             else:
                 outputs = client.predict_texts(plan.samples)
-        print(f"[kerasknow] served prediction from {target} (development server; production uses "
-              f"tensorflow_model_server):")
-        print(format_predictions(outputs, [os.path.basename(s) if plan.predict_kind == "images" else s
-                                           for s in plan.samples]))
-    print("\n[kerasknow] where things are:")
+        say(f"[kerasknow] served prediction from {target} (development server; production uses "
+            f"tensorflow_model_server):")
+        say(format_predictions(outputs, [os.path.basename(s) if plan.predict_kind == "images" else s
+                                         for s in plan.samples]))
+    say("\n[kerasknow] where things are:")
     accuracy, f1 = ("token accuracy", "entity micro-F1") if task == "ner" else ("accuracy", "macro-F1")
-    print(f"  {accuracy} {result.metrics['accuracy']:.4f}, {f1} {result.metrics['f1']:.4f}")
-    print(f"  pushed model:     {os.path.abspath(result.pushed_model)}")
-    print(f"  reports:          {os.path.abspath(result.reports)}  (ingest/, validation/, evaluation/)")
-    print(f"  TensorBoard logs: {os.path.abspath(result.tensorboard_logdir)}  "
-          f"-> kerasknow tensorboard --output {output}")
-    print(f"  serve it:         kerasknow serve --model-base-path {os.path.abspath(cfg.serving_model_dir())} "
-          f"--model-name {cfg.serving.model_name}")
+    say(f"  {accuracy} {result.metrics['accuracy']:.4f}, {f1} {result.metrics['f1']:.4f}")
+    say(f"  pushed model:     {os.path.abspath(result.pushed_model)}")
+    say(f"  reports:          {os.path.abspath(result.reports)}  (ingest/, validation/, evaluation/)")
+    if result.statistics_page:
+        say(f"  statistics:       {os.path.abspath(result.statistics_page)}  (TFDV's Facets page)")
+    say(f"  all runs:         kerasknow runs --output {output}")
+    say(f"  TensorBoard logs: {os.path.abspath(result.tensorboard_logdir)}  "
+        f"-> kerasknow tensorboard --output {output}")
+    say(f"  serve it:         kerasknow serve --model-base-path {os.path.abspath(cfg.serving_model_dir())} "
+        f"--model-name {cfg.serving.model_name}")
     return 0

@@ -16,20 +16,26 @@ class RunResult:
 
     Args:
         output: The output folder.
+        run_id: The pipeline run id; it names `reports/<run>/` and `tensorboard/<run>/`.
         pushed_model: The served version folder this run's model was pushed to (by this run, or by
             the earlier run whose cached push it reused); None when nothing was pushed.
         metrics: This run's evaluation (`metrics.json` of the evaluator execution it ran or reused).
-        reports: The reports folder.
-        tensorboard_logdir: The TensorBoard log folder.
+        reports: This run's reports folder (`reports/<run>`; a cached step's reports are a link to
+            the folder of the run that made them).
+        tensorboard_logdir: The TensorBoard log folder (every run's `<run>/` in it).
         cached_steps: Nodes whose outputs this run reused instead of running them.
+        statistics_page: TFDV's statistics page of the validated knowledge (`statistics.html`),
+            or "" when there is none.
     """
 
     output: str
+    run_id: str
     pushed_model: Optional[str]
     metrics: dict
     reports: str
     tensorboard_logdir: str
     cached_steps: List[str] = dataclasses.field(default_factory=list)
+    statistics_page: str = ""
 
 
 def schema_for(config: RunConfig) -> str:
@@ -50,15 +56,21 @@ def newest_version(model_base_path: str) -> Optional[str]:
 
 
 def run_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = None,
-              enable_tuning: bool = True) -> RunResult:
+              enable_tuning: bool = True, console=None) -> RunResult:
     """Runs the pipeline with `LocalDagRunner` and SQLite ML Metadata under `config.output`.
 
-    A rerun with the same inputs reuses cached steps.
+    Each run gets a readable id (`20260314-102233`, `kerasknow.metadata.pipeline_runs.new_run_id`)
+    as its TFX pipeline run id: ML Metadata records it, the steps write `reports/<run>/` and
+    `tensorboard/<run>/`, and `reports/latest` links to the newest run's reports. A rerun with the
+    same inputs reuses cached steps; their reports stay with the run that made them
+    (`reports/<run>/<part>` links there) and their TensorBoard data too.
 
     Args:
         config: The run config.
         beam_pipeline_args: Passed to the Beam-based steps.
         enable_tuning: Run the Keras Tuner search before training.
+        console: A `kerasknow.progress.Console` for one line per step as it ends (the command
+            line passes one); None prints nothing.
 
     Returns:
         A `RunResult`.
@@ -69,29 +81,110 @@ def run_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = None,
     from tfx import v1 as tfx
 
     from kerasknow.pipelines import create_pipeline
+    from kerasknow.run_progress import StepWatcher
 
     os.makedirs(config.output, exist_ok=True)
+    metadata_path = os.path.join(config.output, "metadata.sqlite")
     pipeline = create_pipeline(
-        config, pipeline_root=os.path.join(config.output, "tfx"),
-        metadata_path=os.path.join(config.output, "metadata.sqlite"),
+        config, pipeline_root=os.path.join(config.output, "tfx"), metadata_path=metadata_path,
         beam_pipeline_args=beam_pipeline_args, schema_path=schema_for(config), enable_tuning=enable_tuning)
-    tfx.orchestration.LocalDagRunner().run(pipeline)
-    return run_result(config)
+    run_id = _new_run_id(config)
+    link_latest_reports(config, run_id)
+    ir = pipeline_ir(pipeline, run_id)
+    try:
+        if console is None:
+            tfx.orchestration.LocalDagRunner().run_with_ir(ir)
+        else:
+            console.line(f"[kerasknow] run {run_id}: {config.task} on {config.data}")
+            with StepWatcher(metadata_path, run_id, console, config.output):
+                tfx.orchestration.LocalDagRunner().run_with_ir(ir)
+    finally:
+        link_cached_reports(config, run_id)
+    return run_result(config, run_id)
 
 
-def run_result(config: RunConfig) -> RunResult:
-    """The figures and the pushed version of the newest run under `config.output`, from ML Metadata.
+def _new_run_id(config: RunConfig) -> str:
+    from kerasknow.metadata.pipeline_runs import new_run_id, pipeline_runs
+
+    metadata_path = os.path.join(config.output, "metadata.sqlite")
+    taken = [r.run_id for r in pipeline_runs(metadata_path)] if os.path.exists(metadata_path) else []
+    reports = config.reports_dir()
+    taken += os.listdir(reports) if os.path.isdir(reports) else []
+    return new_run_id(taken)
+
+
+def pipeline_ir(pipeline, run_id: str):
+    """The pipeline compiled to TFX's IR with `run_id` as its pipeline run id.
+
+    `LocalDagRunner.run` would name the run by its start time (`datetime.now().isoformat()`);
+    `run_with_ir` keeps an id set here.
+    """
+    from tfx.dsl.compiler import compiler
+    from tfx.dsl.compiler import constants
+    from tfx.orchestration.portable import runtime_parameter_utils
+
+    ir = compiler.Compiler().compile(pipeline)
+    runtime_parameter_utils.substitute_runtime_parameter(ir, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: run_id})
+    return ir
+
+
+def _relink(link: str, target: str) -> None:
+    """Points the symlink `link` at `target` (a relative path), replacing an older link."""
+    if os.path.islink(link):
+        os.remove(link)
+    if not os.path.exists(link):
+        os.symlink(target, link)
+
+
+def link_latest_reports(config: RunConfig, run_id: str) -> str:
+    """Creates `reports/<run_id>/` and points `reports/latest` at it; returns the folder."""
+    folder = config.reports_dir(run_id)
+    os.makedirs(folder, exist_ok=True)
+    _relink(os.path.join(config.reports_dir(), "latest"), run_id)
+    return folder
+
+
+def link_cached_reports(config: RunConfig, run_id: str) -> None:
+    """Links `reports/<run>/<part>` to the folder of the run a cached step's outputs came from."""
+    from kerasknow.metadata.pipeline_runs import step_origin
+    from kerasknow.metadata.run_step import pipeline_run_steps
+
+    metadata_path = os.path.join(config.output, "metadata.sqlite")
+    try:
+        steps = pipeline_run_steps(metadata_path, run_id)
+    except (KeyError, FileNotFoundError):
+        return  # the run failed before ML Metadata recorded it
+    for step in steps:
+        part = REPORT_PARTS.get(step.node)
+        if part is None or step.state != "cached":
+            continue
+        origin = step_origin(metadata_path, step.execution_id)
+        if origin and os.path.isdir(os.path.join(config.reports_dir(origin), part)):
+            _relink(os.path.join(config.reports_dir(run_id), part), os.path.join("..", origin, part))
+
+
+#: The steps that write reports, and their folder in `reports/<run>/`.
+REPORT_PARTS = {"KnowledgeExampleGen": "ingest", "KnowledgeValidator": "validation",
+                "KnowledgeEvaluator": "evaluation"}
+
+
+def run_result(config: RunConfig, run_id: Optional[str] = None) -> RunResult:
+    """The figures and the pushed version of one run under `config.output` (the newest by default),
+    from ML Metadata.
 
     Raises:
         BlessingError: When that run's model was not blessed (nothing was pushed).
     """
     from tfx.dsl.io import fileio
 
+    from kerasknow.components.knowledge_validator.statistics_page import STATISTICS_HTML
     from kerasknow.metadata.run_step import pipeline_run_steps, step_output
 
     metadata_path = os.path.join(config.output, "metadata.sqlite")
-    cached = [s.node for s in pipeline_run_steps(metadata_path) if s.state == "cached"]
-    evaluation = step_output(metadata_path, "KnowledgeEvaluator", "evaluation")
+    steps = pipeline_run_steps(metadata_path, run_id)
+    run_id = run_id or _newest_run(metadata_path)
+    cached = [s.node for s in steps if s.state == "cached"]
+    evaluation = step_output(metadata_path, "KnowledgeEvaluator", "evaluation", run_id)
     metrics_path = os.path.join(evaluation.uri, "metrics.json")
     with fileio.open(metrics_path, "r") as f:
         metrics = json.loads(f.read())
@@ -101,12 +194,20 @@ def run_result(config: RunConfig) -> RunResult:
             "The model was trained but NOT blessed, so nothing was pushed: "
             + "; ".join(metrics.get("not_blessed_because", []))
             + (f". The served version stays {served}" if served else "") + f". Metrics: {metrics_path}")
-    pushed = step_output(metadata_path, "Pusher", "pushed_model")
+    pushed = step_output(metadata_path, "Pusher", "pushed_model", run_id)
     destination = None
     if pushed is not None and pushed.custom_properties["pushed"].int_value:
         destination = pushed.custom_properties["pushed_destination"].string_value
-    return RunResult(output=config.output, pushed_model=destination, metrics=metrics, reports=config.reports_dir(),
-                     tensorboard_logdir=config.output, cached_steps=cached)
+    page = os.path.join(config.reports_dir(run_id), "validation", STATISTICS_HTML)
+    return RunResult(output=config.output, run_id=run_id, pushed_model=destination, metrics=metrics,
+                     reports=config.reports_dir(run_id), tensorboard_logdir=config.tensorboard_dir(),
+                     cached_steps=cached, statistics_page=page if os.path.exists(page) else "")
+
+
+def _newest_run(metadata_path: str) -> str:
+    from kerasknow.metadata.pipeline_runs import pipeline_runs
+
+    return pipeline_runs(metadata_path)[-1].run_id
 
 
 def compile_kubeflow(config: RunConfig, output_file: str, image: str,

@@ -209,3 +209,21 @@ def make_tiny_backbone_weights(path: str, backbone: str = TINY_BACKBONE, image_s
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     build_backbone(backbone, image_size, "none").save_weights(path)
     return path
+
+
+def summary_tags(logdir: str):
+    """The TensorBoard tags in the event files of one run folder, by plugin: `{"scalars": {...}, ...}`.
+
+    Example: `summary_tags("out/tensorboard/<run>/evaluation")["images"]`.
+    """
+    import glob
+    import os
+
+    import tensorflow as tf
+
+    tags = {}
+    for path in sorted(glob.glob(os.path.join(logdir, "events.out.tfevents.*"))):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                tags.setdefault(value.metadata.plugin_data.plugin_name, set()).add(value.tag)
+    return tags

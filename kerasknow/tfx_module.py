@@ -11,7 +11,6 @@ Both dispatch on the config's task to a `TaskFamily`, so one module serves every
 hardware plan is detected once per run here and carried in the `TrainContext`.
 """
 import logging
-import os
 
 from kerasknow.config import RunConfig
 from kerasknow.data.label_vocabulary import examples_uri_of, read_labels
@@ -22,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 #: The `custom_config` key of the Tuner's and Trainer's kerasknow config.
 CONFIG_KEY = "kerasknow"
+#: The `custom_config` key of the pipeline run id, added by kerasknow's Tuner and Trainer
+#: executors when the execution starts (never a component parameter: TFX caches on those).
+RUN_ID_KEY = "kerasknow_run_id"
 
 
 def _context(fn_args, hyperparameters: dict):
@@ -36,6 +38,7 @@ def _context(fn_args, hyperparameters: dict):
         model_run_dir=getattr(fn_args, "model_run_dir", "") or "",
         serving_model_dir=getattr(fn_args, "serving_model_dir", "") or "",
         hyperparameters=hyperparameters,
+        run_id=fn_args.custom_config.get(RUN_ID_KEY, ""),
     ).with_plan(family)
     # Precision and XLA flags are process-wide: set before any model is built or compiled.
     ctx.plan.apply()
@@ -48,11 +51,14 @@ def tuner_fn(fn_args):
     A random search over the family's hyperparameters (by default learning rate and dropout),
     `tuning.trials` trials of one epoch each on at most `tuning.max_examples` train and eval
     examples (every k-th record, so the subsets span every label: `spread_subset`), with
-    TensorBoard hparams under `<output>/tensorboard/tuning`.
+    TensorBoard curves and hparams under `<output>/tensorboard/<run>/tuning/trial-<id>`.
     """
     import keras_tuner
     import tensorflow as tf
     from tfx.components.tuner.component import TunerFnResult
+
+    from kerasknow.training.training_board import EpochProgress
+    from kerasknow.training.tuner_search import RandomSearch
 
     family, ctx = _context(fn_args, {})
     cfg = ctx.config
@@ -63,7 +69,7 @@ def tuner_fn(fn_args):
         tf.keras.backend.clear_session()
         return family.build_model(hp, ctx)
 
-    tuner = keras_tuner.RandomSearch(
+    tuner = RandomSearch(
         hypermodel=build,
         objective=keras_tuner.Objective(family.tuner_objective, direction="max"),
         max_trials=cfg.tuning.trials,
@@ -71,24 +77,32 @@ def tuner_fn(fn_args):
         project_name="kerasknow",
         seed=cfg.training.seed,
         overwrite=True,
+        session_prefix=ctx.run_id,
     )
     train_ds, eval_ds = family.datasets(ctx, cfg.training.batch_size, max_examples=cfg.tuning.max_examples)
-    board = tf.keras.callbacks.TensorBoard(log_dir=os.path.join(cfg.tensorboard_dir(), "tuning"))
+    board = tf.keras.callbacks.TensorBoard(log_dir=ctx.tensorboard_dir("tuning"))
     return TunerFnResult(tuner=tuner, fit_kwargs={
-        "x": train_ds, "validation_data": eval_ds, "epochs": 1, "callbacks": [board], "verbose": 2})
+        "x": train_ds, "validation_data": eval_ds, "epochs": 1, "callbacks": [board, EpochProgress()], "verbose": 2})
 
 
 def run_fn(fn_args) -> None:
-    """Trains the family's model with the tuned hyperparameters and exports the SavedModel."""
+    """Trains the family's model with the tuned hyperparameters and exports the SavedModel.
+
+    TensorBoard: `<output>/tensorboard/<run>/training` (per-epoch and per-step curves, and the
+    model's HParams session with its hyperparameters, next to the tuner's trials).
+    """
     import keras_tuner
 
     from kerasknow.training.callbacks import training_callbacks
+    from kerasknow.training.training_board import write_hparams_session
 
     hp = keras_tuner.HyperParameters()
     if getattr(fn_args, "hyperparameters", None):
         hp = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters)
     family, ctx = _context(fn_args, dict(hp.values))
     cfg = ctx.config
+    # The trained model beside the tuner's trials in TensorBoard's HParams dashboard.
+    write_hparams_session(ctx.tensorboard_dir("training"), ctx.hyperparameters, f"{ctx.run_id} final model".strip())
     strategy = ctx.plan.strategy(cfg.training.tpu)
     logger.info("Training %s on %s with %s", cfg.task, ctx.plan.describe(), hp.values)
     with strategy.scope():

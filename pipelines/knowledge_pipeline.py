@@ -46,6 +46,7 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
 
     from kerasknow.components.knowledge_evaluator import KnowledgeEvaluator
     from kerasknow.components.knowledge_example_gen import KnowledgeExampleGen
+    from kerasknow.components.knowledge_training import KnowledgeTrainer, KnowledgeTuner
     from kerasknow.components.knowledge_validator import KnowledgeValidator
     from kerasknow.tfx_module import CONFIG_KEY
     from kerasknow.training.train_context import TRAINING_SECTIONS
@@ -53,8 +54,10 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
     # The Tuner and Trainer are handed only the sections a training run reads, so changing a
     # blessing or serving setting does not train again.
     custom_config = {CONFIG_KEY: config.to_json(TRAINING_SECTIONS)}
-    # Tuner and Trainer take no schema input on purpose: the schema switches from inferred to the
-    # kept one after the first run, and that must not invalidate their cached outputs.
+    # The Tuner and Trainer are TFX's own with executors that tell the module file the run id
+    # (components/knowledge_training). They take no schema input on purpose: the schema switches
+    # from inferred to the kept one after the first run, and that must not invalidate their
+    # cached outputs.
     example_gen = KnowledgeExampleGen(config=config)
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
     if schema_path:
@@ -69,18 +72,18 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
 
     hyperparameters = None
     if enable_tuning:
-        tuner = tfx.components.Tuner(
+        tuner = KnowledgeTuner(
             tuner_fn=TUNER_FN, examples=example_gen.outputs["examples"],
             train_args=tfx.proto.TrainArgs(num_steps=0), eval_args=tfx.proto.EvalArgs(num_steps=0),
-            custom_config=custom_config)
+            custom_config=custom_config).with_id("Tuner")
         # Training must wait for validation to pass, though it reads no validator output.
         tuner.add_upstream_node(validator)
         components.append(tuner)
         hyperparameters = tuner.outputs["best_hyperparameters"]
-    trainer = tfx.components.Trainer(
+    trainer = KnowledgeTrainer(
         run_fn=RUN_FN, examples=example_gen.outputs["examples"],
         hyperparameters=hyperparameters, train_args=tfx.proto.TrainArgs(num_steps=0),
-        eval_args=tfx.proto.EvalArgs(num_steps=0), custom_config=custom_config)
+        eval_args=tfx.proto.EvalArgs(num_steps=0), custom_config=custom_config).with_id("Trainer")
     trainer.add_upstream_node(validator)
     evaluator = KnowledgeEvaluator(model=trainer.outputs["model"], examples=example_gen.outputs["examples"],
                                    config=config)

@@ -14,10 +14,11 @@ class KnowledgeEvaluator(base_component.BaseComponent):
     """Evaluates the exported SavedModel through its raw-input signature and blesses it.
 
     Metrics come from the task family (classification: accuracy, macro-F1, per-class
-    precision/recall/F1, confusion matrix). They go to `metrics.json`, to
-    `<output>/reports/evaluation/` and to TensorBoard under `<output>/tensorboard/evaluation`
-    (scalars and the confusion matrix as an image). The model is blessed when `accuracy >=
-    blessing.min_accuracy` and `f1 >= blessing.min_f1`; TFX's Pusher pushes only blessed models.
+    precision/recall/F1, confusion matrix, PR curves). They go to `metrics.json`, to
+    `<output>/reports/<run>/evaluation/` and to TensorBoard under
+    `<output>/tensorboard/<run>/evaluation` (`kerasknow.metrics.evaluation_board`). The model is
+    blessed when `accuracy >= blessing.min_accuracy` and `f1 >= blessing.min_f1`; TFX's Pusher
+    pushes only blessed models.
 
     Args:
         model: Channel of `Model` from the Trainer.

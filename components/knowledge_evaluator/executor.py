@@ -2,7 +2,6 @@
 import json
 import logging
 import os
-from typing import Any, Dict, List
 
 from tfx.utils import path_utils
 
@@ -11,41 +10,10 @@ from kerasknow.components.component_keys import BLESSING_KEY, EVALUATION_KEY, EX
 from kerasknow.components.knowledge_executor import KnowledgeExecutor, StepContext
 from kerasknow.data.label_vocabulary import read_labels
 from kerasknow.metrics.blessing_gate import BlessingGate
+from kerasknow.metrics.evaluation_board import write_evaluation_summaries
+from kerasknow.metrics.metrics_report import render_metrics
 
 logger = logging.getLogger(__name__)
-
-
-def render_metrics(metrics: Dict[str, Any], blessed: bool, reasons: List[str]) -> str:
-    gate = metrics.get("gate")
-    lines = [f"accuracy: {metrics['accuracy']:.4f}", f"f1: {metrics['f1']:.4f}"]
-    if gate:
-        base = gate["baseline"]
-        lines += [f"baseline: {base['name']} accuracy {base['accuracy']:.4f}; {base['f1_name']} f1 {base['f1']:.4f}",
-                  f"thresholds: accuracy {gate['thresholds']['accuracy']:.4f}, f1 {gate['thresholds']['f1']:.4f}"]
-    lines += [f"blessed: {blessed}" + (f" ({'; '.join(reasons)})" if reasons else ""), "",
-             f"{'class':24s} {'precision':>9s} {'recall':>9s} {'f1':>9s} {'support':>8s}"]
-    for name, m in metrics.get("per_class", {}).items():
-        lines.append(f"{name:24s} {m['precision']:9.4f} {m['recall']:9.4f} {m['f1']:9.4f} {m['support']:8d}")
-    if "confusion_matrix" in metrics:
-        lines += ["", "confusion matrix (rows true, columns predicted): " + ", ".join(metrics["labels"])]
-        lines += ["  " + " ".join(f"{v:5d}" for v in row) for row in metrics["confusion_matrix"]]
-    return "\n".join(lines) + "\n"
-
-
-def write_summaries(logdir: str, metrics: Dict[str, Any], text: str) -> None:
-    import tensorflow as tf
-
-    from kerasknow.metrics.confusion_image import confusion_matrix_image
-
-    writer = tf.summary.create_file_writer(logdir)
-    with writer.as_default(step=0):
-        for name, value in metrics.get("scalars", {}).items():
-            tf.summary.scalar(name, value)
-        tf.summary.text("metrics", "```\n" + text + "\n```")
-        if "confusion_matrix" in metrics:
-            image = confusion_matrix_image(metrics["confusion_matrix"], metrics["labels"])
-            tf.summary.image("confusion_matrix", image[None, ...])
-    writer.close()
 
 
 class Executor(KnowledgeExecutor):
@@ -68,8 +36,8 @@ class Executor(KnowledgeExecutor):
 
         write_text(os.path.join(evaluation.uri, "metrics.json"), json.dumps(metrics, indent=2))
         write_text(os.path.join(evaluation.uri, "metrics.txt"), text)
-        copy_tree(evaluation.uri, os.path.join(cfg.reports_dir(), "evaluation"))
-        write_summaries(os.path.join(cfg.tensorboard_dir(), "evaluation"), metrics, text)
+        copy_tree(evaluation.uri, step.reports_dir("evaluation"))
+        write_evaluation_summaries(step.tensorboard_dir("evaluation"), metrics, text)
 
         # The same contract as TFX's Evaluator, so the standard Pusher honours it.
         write_text(os.path.join(blessing.uri, "BLESSED" if blessed else "NOT_BLESSED"), "")
@@ -78,6 +46,6 @@ class Executor(KnowledgeExecutor):
         blessing.set_int_custom_property("current_model_id", model.id)
         blessing.set_string_custom_property("not_blessed_because", "; ".join(reasons))
         base = gate.baseline
-        print(f"[kerasknow] evaluation: {family.spec.accuracy_name} {metrics['accuracy']:.4f} (baseline "
-              f"{base.accuracy:.4f}), {family.spec.f1_name} {metrics['f1']:.4f} (baseline {base.f1:.4f}); "
-              f"{'blessed' if blessed else 'NOT blessed: ' + '; '.join(reasons)}", flush=True)
+        logger.info("Evaluation: %s %.4f (baseline %.4f), %s %.4f (baseline %.4f); %s", family.spec.accuracy_name,
+                    metrics["accuracy"], base.accuracy, family.spec.f1_name, metrics["f1"], base.f1,
+                    "blessed" if blessed else "NOT blessed: " + "; ".join(reasons))

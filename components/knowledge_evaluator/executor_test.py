@@ -38,12 +38,15 @@ def exported(tmp_path_factory, tiny_bert_dir):
 
 
 def _evaluate(cfg, examples, model, root, name):
+    """Runs the executor as pipeline run `name`."""
+    from tfx.dsl.components.base.base_executor import BaseExecutor
     from tfx.types import standard_artifacts
 
     blessing = artifact(standard_artifacts.ModelBlessing, str(root / name / "blessing"))
     evaluation = artifact(KnowledgeEvaluation, str(root / name / "evaluation"))
-    Executor().Do({MODEL_KEY: [model], EXAMPLES_KEY: [examples]}, {BLESSING_KEY: [blessing], EVALUATION_KEY: [evaluation]},
-                  {CONFIG_KEY: cfg.to_json(KnowledgeEvaluator.CONFIG_SECTIONS)})
+    Executor(BaseExecutor.Context(pipeline_run_id=name)).Do(
+        {MODEL_KEY: [model], EXAMPLES_KEY: [examples]}, {BLESSING_KEY: [blessing], EVALUATION_KEY: [evaluation]},
+        {CONFIG_KEY: cfg.to_json(KnowledgeEvaluator.CONFIG_SECTIONS)})
     return blessing, json.load(open(os.path.join(evaluation.uri, "metrics.json")))
 
 
@@ -72,7 +75,25 @@ def test_blesses_at_the_thresholds_and_refuses_above_them(exported):
     assert refused["accuracy"] == metrics["accuracy"] and refused["blessed"] is False
     assert os.listdir(blessing.uri) == ["NOT_BLESSED"] and blessing.get_int_custom_property("blessed") == 0
     assert "(--min-accuracy / blessing.min_accuracy)" in blessing.get_string_custom_property("not_blessed_because")
-    assert json.load(open(root / "out" / "reports" / "evaluation" / "metrics.json"))["blessed"] is False
+    # Each run keeps its own report: the lenient run's still says blessed.
+    assert json.load(open(root / "out" / "reports" / "strict" / "evaluation" / "metrics.json"))["blessed"] is False
+    assert json.load(open(root / "out" / "reports" / "lenient" / "evaluation" / "metrics.json"))["blessed"] is True
+
+
+def test_tensorboard_gets_scalars_the_text_a_per_class_chart_the_confusion_matrix_and_pr_curves(exported):
+    from kerasknow.testing import summary_tags
+
+    cfg, examples, model, root = exported
+    _, metrics = _evaluate(cfg, examples, model, root, "board")
+    tags = summary_tags(str(root / "out" / "tensorboard" / "board" / "evaluation"))
+    assert {"accuracy", "macro_f1", "precision/a", "recall/b", "f1/a"} <= tags["scalars"]
+    assert tags["text"] == {"metrics"}
+    assert tags["images"] == {"per_class_precision_recall_f1", "confusion_matrix"}
+    assert tags["pr_curves"] == {"pr_curves/a/pr_curves", "pr_curves/b/pr_curves"}
+    # The curves are the model's own probabilities: at threshold 0 every example is a positive.
+    curve = metrics["pr_curves"]["a"]
+    support = metrics["per_class"]["a"]["support"]
+    assert curve["tp"][0] == support and curve["tp"][0] + curve["fp"][0] == metrics["num_examples"]
 
 
 def test_the_evaluator_is_handed_only_the_blessing_section(exported):

@@ -14,6 +14,7 @@ from kerasknow.data.rejects_report import RejectsReport
 from kerasknow.data.split import assign_split
 from kerasknow.data.write_examples import SPLITS, write_examples
 from kerasknow.errors import DataError
+from kerasknow.progress import open_bar
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +23,6 @@ class Executor(KnowledgeExecutor):
     """Reads, splits and writes knowledge records; reports every reject."""
 
     def run(self, step: StepContext) -> None:
-        from tqdm.auto import tqdm
-
         cfg, family = step.config, step.family
         examples, rejects = step.outputs[EXAMPLES_KEY], step.outputs[REJECTS_KEY]
         examples.split_names = artifact_utils.encode_split_names(list(SPLITS))
@@ -31,22 +30,24 @@ class Executor(KnowledgeExecutor):
         report = RejectsReport(cfg.ingest.max_reject_fraction)
         labels = set()
 
+        progress = open_bar("reading", unit="records")
+
         def serialized():
-            for record in tqdm(family.read(cfg, report), desc=f"Ingesting {cfg.data}", unit=" records",
-                               mininterval=2.0):
+            for record in family.read(cfg, report):
+                progress.update(1)
                 labels.update(family.labels_of(record))
                 yield assign_split(record.key, cfg.ingest.eval_fraction), family.to_example(record).SerializeToString()
 
         counts = write_examples(examples.uri, serialized())
+        progress.close()
 
         report.write(rejects.uri)
-        # Reports outlive a failed execution (TFX may discard its outputs) under <output>/reports.
-        stable = os.path.join(cfg.reports_dir(), "ingest")
+        # Reports outlive a failed execution (TFX may discard its outputs) under <output>/reports/<run>.
+        stable = step.reports_dir("ingest")
         copy_tree(rejects.uri, stable)
         stable_path = os.path.join(stable, "rejects.txt")
-        logger.info("Knowledge data %s: %s (rejects report: %s)", cfg.data, report.summary_line(), stable_path)
-        print(f"[kerasknow] ingest: {report.summary_line()}; train {counts['train']}, eval {counts['eval']}; "
-              f"rejects report: {stable_path}", flush=True)
+        logger.info("Knowledge data %s: %s; train %d, eval %d (rejects report: %s)", cfg.data, report.summary_line(),
+                    counts["train"], counts["eval"], stable_path)
         report.check(stable_path)
         for split in SPLITS:
             if counts[split] == 0:

@@ -17,7 +17,7 @@ class KnowledgeValidator(base_component.BaseComponent):
     Runs TFDV's `validate_statistics` against the schema for each split and the task family's
     own checks (for text: duplicates, conflicting labels, examples per label, empty texts,
     truncation at `model.max_seq_length` with the real tokenizer). Writes `report.json`/`report.txt`,
-    the TFDV anomalies, and TensorBoard summaries under `<output>/tensorboard/validation`; the
+    the TFDV anomalies, and TensorBoard summaries under `<output>/tensorboard/<run>/validation`; the
     schema it validated against is kept at `<output>/schema/schema.pbtxt` for later runs.
 
     Args:

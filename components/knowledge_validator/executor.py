@@ -1,6 +1,7 @@
 """KnowledgeValidator's executor."""
 import dataclasses
 import json
+import logging
 import os
 from typing import Any, Dict, List
 
@@ -10,10 +11,13 @@ from tfx.types import artifact_utils
 from kerasknow.components.component_io import copy_tree, read_split, write_text
 from kerasknow.components.component_keys import ANOMALIES_KEY, EXAMPLES_KEY, REPORT_KEY, SCHEMA_KEY, STATISTICS_KEY
 from kerasknow.components.knowledge_executor import KnowledgeExecutor, StepContext
+from kerasknow.components.knowledge_validator.statistics_page import STATISTICS_HTML, statistics_page
 from kerasknow.errors import KnowledgeValidationError
+from kerasknow.progress import open_bar
 from kerasknow.validation.finding import SEVERITIES, Finding
 
 SCHEMA_FILE = "schema.pbtxt"
+logger = logging.getLogger(__name__)
 
 
 def tfdv_findings(split: str, anomalies) -> List[Finding]:
@@ -83,15 +87,23 @@ class Executor(KnowledgeExecutor):
         splits = artifact_utils.decode_split_names(examples.split_names)
         anomalies_artifact.split_names = artifact_utils.encode_split_names(splits)
         findings: List[Finding] = []
+        statistics = {}
+        # Stages: TFDV and decoding per split, the family's checks, the report.
+        progress = open_bar("checks", total=2 * len(splits) + 2, unit="stages")
         for split in splits:
-            stats = stats_artifact_utils.load_statistics(stats_artifact, split).proto()
+            stats = statistics[split] = stats_artifact_utils.load_statistics(stats_artifact, split).proto()
             anomalies = tfdv.validate_statistics(statistics=stats, schema=schema)
             out = artifact_utils.get_split_uri([anomalies_artifact], split)
             writer_utils.write_anomalies(os.path.join(out, "SchemaDiff.pb"), anomalies)
             findings += tfdv_findings(split, anomalies)
+            progress.update(1)
 
-        decoded = {split: read_split(examples, split) for split in splits}
+        decoded = {}
+        for split in splits:
+            decoded[split] = read_split(examples, split)
+            progress.update(1)
         findings += family.knowledge_checks(decoded, cfg)
+        progress.update(1)
         data_stats = {f"examples_{s}": len(v) for s, v in decoded.items()}
 
         text = render_report(findings, data_stats)
@@ -102,9 +114,12 @@ class Executor(KnowledgeExecutor):
                   "findings": [dataclasses.asdict(f) for f in findings]}
         write_text(os.path.join(report_artifact.uri, "report.json"), json.dumps(report, indent=2, default=str))
         write_text(os.path.join(report_artifact.uri, "report.txt"), text)
-        stable = os.path.join(cfg.reports_dir(), "validation")
+        write_text(os.path.join(report_artifact.uri, STATISTICS_HTML), statistics_page(statistics, data))
+        stable = step.reports_dir("validation")
         copy_tree(report_artifact.uri, stable)
-        write_summaries(os.path.join(cfg.tensorboard_dir(), "validation"), text, summary_scalars(findings, data_stats))
+        write_summaries(step.tensorboard_dir("validation"), text, summary_scalars(findings, data_stats))
+        progress.update(1)
+        progress.close()
 
         # Keep the schema of the first run so later knowledge is validated against it.
         kept = os.path.join(cfg.output, "schema", SCHEMA_FILE)
@@ -113,8 +128,7 @@ class Executor(KnowledgeExecutor):
             fileio.copy(schema_uri, kept)
 
         report_path = os.path.join(stable, "report.txt")
-        print(f"[kerasknow] validation: {report['errors']} errors, {report['warnings']} warnings; "
-              f"report: {report_path}", flush=True)
+        logger.info("Validation: %d errors, %d warnings; report: %s", report["errors"], report["warnings"], report_path)
         errors = [f for f in findings if f.severity == "error"]
         if errors:
             raise KnowledgeValidationError(

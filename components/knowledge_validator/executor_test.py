@@ -14,16 +14,20 @@ from kerasknow.errors import KnowledgeValidationError
 from kerasknow.testing import artifact, run_example_gen, run_statistics_and_schema
 
 
+RUN = "20260314-102233"
+
+
 def _validate(cfg, root):
+    from tfx.dsl.components.base.base_executor import BaseExecutor
     from tfx.types import standard_artifacts
 
     examples, _ = run_example_gen(cfg, os.path.join(root, "gen"))
     statistics, schema = run_statistics_and_schema(examples, os.path.join(root, "stats"))
     anomalies = artifact(standard_artifacts.ExampleAnomalies, os.path.join(root, "anomalies"))
     report = artifact(KnowledgeReport, os.path.join(root, "report"))
-    Executor().Do({EXAMPLES_KEY: [examples], STATISTICS_KEY: [statistics], SCHEMA_KEY: [schema]},
-                  {ANOMALIES_KEY: [anomalies], REPORT_KEY: [report]},
-                  {CONFIG_KEY: cfg.to_json(KnowledgeValidator.CONFIG_SECTIONS)})
+    Executor(BaseExecutor.Context(pipeline_run_id=RUN)).Do(
+        {EXAMPLES_KEY: [examples], STATISTICS_KEY: [statistics], SCHEMA_KEY: [schema]},
+        {ANOMALIES_KEY: [anomalies], REPORT_KEY: [report]}, {CONFIG_KEY: cfg.to_json(KnowledgeValidator.CONFIG_SECTIONS)})
     return anomalies, report
 
 
@@ -53,10 +57,29 @@ def test_report_anomalies_schema_and_tensorboard_scalars_from_the_findings(tmp_p
     assert sorted(os.listdir(anomalies.uri)) == ["Split-eval", "Split-train"]
     assert os.path.exists(tmp_path / "out" / "schema" / "schema.pbtxt")
     # Every scalar a finding measured reaches TensorBoard, with no list of check names in between.
-    scalars = _scalars(str(tmp_path / "out" / "tensorboard" / "validation"))
+    scalars = _scalars(str(tmp_path / "out" / "tensorboard" / RUN / "validation"))
     assert scalars["data/truncated_fraction"] == pytest.approx(1.0)
     assert scalars["examples_per_label/a"] == checks["examples_per_label"]["details"]["train"]["a"]
     assert scalars["findings/warning"] == found["warnings"]
+    # The run's reports, with TFDV's statistics of both splits as a page to open in a browser.
+    reports = tmp_path / "out" / "reports" / RUN / "validation"
+    assert sorted(os.listdir(reports)) == ["report.json", "report.txt", "statistics.html"]
+    page = (reports / "statistics.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<facets-overview" in page
+    assert "TFDV statistics: train vs eval" in page
+    _assert_statistics_of_both_splits(page)
+
+
+def _assert_statistics_of_both_splits(page):
+    import base64
+    import re
+
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    proto = statistics_pb2.DatasetFeatureStatisticsList.FromString(
+        base64.b64decode(re.search(r'proto-input="([^"]+)"', page).group(1)))
+    assert [d.name for d in proto.datasets] == ["train", "eval"]
+    assert {f.path.step[0] for f in proto.datasets[0].features} == {"text", "label"}
 
 
 def test_error_findings_stop_the_run_with_the_report_path(tmp_path, tiny_bert_dir):
@@ -67,4 +90,4 @@ def test_error_findings_stop_the_run_with_the_report_path(tmp_path, tiny_bert_di
     with pytest.raises(KnowledgeValidationError, match=r"\[conflicting_labels\].*fail_on_conflicting_labels.*"
                                                        r"Report: .*validation/report.txt"):
         _validate(cfg, str(tmp_path))
-    assert "conflicting_labels" in open(tmp_path / "out" / "reports" / "validation" / "report.txt").read()
+    assert "conflicting_labels" in open(tmp_path / "out" / "reports" / RUN / "validation" / "report.txt").read()

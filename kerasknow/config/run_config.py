@@ -136,12 +136,16 @@ class RunConfig:
         base = self.serving.base_path or os.path.join(self.output, "serving")
         return os.path.join(base, self.serving.model_name)
 
-    def reports_dir(self) -> str:
-        """Stable place for reports that must outlive a failed component run."""
-        return os.path.join(self.output, "reports")
+    def reports_dir(self, run_id: str = "") -> str:
+        """Where a run's reports go, outliving a failed component run: `<output>/reports/<run_id>`.
 
-    def tensorboard_dir(self) -> str:
-        return os.path.join(self.output, "tensorboard")
+        Without a run id (an executor called outside a pipeline run) `<output>/reports`.
+        """
+        return os.path.join(self.output, "reports", run_id) if run_id else os.path.join(self.output, "reports")
+
+    def tensorboard_dir(self, run_id: str = "") -> str:
+        """TensorBoard's logdir (`<output>/tensorboard`), or one run's folder in it with `run_id`."""
+        return os.path.join(self.output, "tensorboard", run_id) if run_id else os.path.join(self.output, "tensorboard")
 
     # Serialisation.
     def to_dict(self, sections: Optional[Iterable[str]] = None) -> Dict[str, Any]:

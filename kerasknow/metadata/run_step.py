@@ -12,11 +12,20 @@ class RunStep:
         state: `complete` (it ran), `cached` (TFX reused an earlier execution's outputs),
             `failed`, `running`, `new` or `canceled`.
         execution_id: The ML Metadata execution id.
+        created_ms: When ML Metadata registered the execution (ms since the epoch): the step's start.
+        updated_ms: Its last state change: the step's end once it is no longer `running`.
     """
 
     node: str
     state: str
     execution_id: int
+    created_ms: int = 0
+    updated_ms: int = 0
+
+    @property
+    def seconds(self) -> float:
+        """The step's elapsed time as ML Metadata recorded it (to its last update while running)."""
+        return max(0, self.updated_ms - self.created_ms) / 1000.0
 
 
 def open_store(metadata_path: str):
@@ -73,7 +82,9 @@ def pipeline_run_steps(metadata_path: str, run_id: Optional[str] = None) -> List
         nodes = [c.name for c in store.get_contexts_by_execution(execution.id) if c.type == "node"]
         node = nodes[0].split(".", 1)[-1] if nodes else execution.name
         state = metadata_store_pb2.Execution.State.Name(execution.last_known_state).lower()
-        steps.append(RunStep(node=node, state=state, execution_id=execution.id))
+        steps.append(RunStep(node=node, state=state, execution_id=execution.id,
+                             created_ms=execution.create_time_since_epoch,
+                             updated_ms=execution.last_update_time_since_epoch))
     return steps
 
 

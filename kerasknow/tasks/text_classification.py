@@ -55,7 +55,7 @@ class TextClassification(TaskFamily):
         return build_bert_sequence_classifier(resolve_checkpoint(cfg.model.checkpoint), num_labels=len(ctx.labels),
                                               dropout=dropout, learning_rate=learning_rate,
                                               jit_compile=ctx.plan.jit_compile,
-                                              hash_dropout=ctx.plan.hash_dropout)
+                                              hash_dropout=ctx.plan.hash_dropout, seed=cfg.training.seed)
 
     def datasets(self, ctx: TrainContext, batch_size: int, max_examples: int = 0):
         from kerasknow.text.run_tokenizer import run_tokenizer

@@ -1,4 +1,6 @@
 """A compiled Keras 2 text classifier around `transformers.TFBertForSequenceClassification`."""
+from typing import Optional
+
 from kerasknow import _env  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow)
 
 import tensorflow as tf
@@ -64,6 +66,7 @@ def build_bert_sequence_classifier(
     total_steps: int = 0,
     steps_per_execution: int = 1,
     hash_dropout: bool = False,
+    seed: Optional[int] = None,
 ) -> tf.keras.Model:
     """Builds and compiles a BERT sequence classifier from a checkpoint.
 
@@ -99,6 +102,8 @@ def build_bert_sequence_classifier(
             semantics, the mask from an integer hash; a MiniLM step under XLA on a CPU ran
             1.18x faster). Without XLA it gains nothing. `HardwarePlan.hash_dropout` says
             when the pipeline turns it on.
+        seed: Seeds TensorFlow's global generator before the new classifier head is initialised
+            (None leaves it as it is), so a rerun starts from the same head.
 
     Returns:
         A compiled `tf.keras.Model`.
@@ -120,6 +125,8 @@ def build_bert_sequence_classifier(
                      warmup_steps, total_steps, steps_per_execution, hash_dropout)
     import transformers
 
+    if seed is not None:
+        tf.random.set_seed(seed)
     # classifier_dropout is read by the head; hidden_dropout_prob by every BERT layer.
     bert = transformers.TFBertForSequenceClassification.from_pretrained(
         checkpoint,

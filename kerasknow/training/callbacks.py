@@ -22,10 +22,14 @@ def backup_dir_for(ctx: TrainContext) -> str:
 
 
 def training_callbacks(ctx: TrainContext, monitor: str = "val_loss") -> List:
-    """Early stopping, resumable checkpoints and TensorBoard into the Trainer's run directory.
+    """Early stopping, resumable checkpoints, TensorBoard and kerasknow's progress bar.
+
+    TensorBoard gets `<output>/tensorboard/<run>/training`: Keras' per-epoch curves in `train/`
+    and `validation/`, and per-step loss, learning rate and throughput
+    (`kerasknow.training.training_board.StepSummaries`) in `train/`.
 
     Args:
-        ctx: The training context (config, run directory).
+        ctx: The training context (config, run id).
         monitor: The validation metric early stopping watches.
 
     Returns:
@@ -33,9 +37,14 @@ def training_callbacks(ctx: TrainContext, monitor: str = "val_loss") -> List:
     """
     import tensorflow as tf
 
+    from kerasknow.training.training_board import EpochProgress, StepSummaries
+
+    logdir = ctx.tensorboard_dir("training")
     callbacks = [
         tf.keras.callbacks.BackupAndRestore(backup_dir=backup_dir_for(ctx), delete_checkpoint=True),
-        tf.keras.callbacks.TensorBoard(log_dir=ctx.model_run_dir, update_freq="epoch"),
+        tf.keras.callbacks.TensorBoard(log_dir=logdir, update_freq="epoch"),
+        StepSummaries(os.path.join(logdir, "train"), ctx.config.training.batch_size),
+        EpochProgress(),
     ]
     patience = ctx.config.training.early_stopping_patience
     if patience > 0:

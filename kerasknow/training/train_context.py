@@ -23,6 +23,8 @@ class TrainContext:
         hyperparameters: The chosen hyperparameter values (for the resumable-backup key).
         plan: The `kerasknow.training.hardware_plan.HardwarePlan`, detected once per run; None
             until `with_plan()` (or the module file) sets it.
+        run_id: The pipeline run (TFX's run id, which kerasknow's Tuner and Trainer executors
+            hand on); it names the run's TensorBoard folder. Empty outside a pipeline run.
 
     Example:
 
@@ -39,6 +41,7 @@ class TrainContext:
     serving_model_dir: str
     hyperparameters: Dict[str, Any]
     plan: Optional[Any] = None
+    run_id: str = ""
     #: Values derived from the data once per run (train size, image sizes), by `cached()`.
     _cache: Dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
@@ -51,6 +54,13 @@ class TrainContext:
         if key not in self._cache:
             self._cache[key] = compute()
         return self._cache[key]
+
+    def tensorboard_dir(self, part: str) -> str:
+        """This run's TensorBoard folder for `part` (`tuning`, `training`):
+        `<output>/tensorboard/<run>/<part>` (`<output>/tensorboard/<part>` without a run id)."""
+        import os
+
+        return os.path.join(self.config.tensorboard_dir(self.run_id), part)
 
     def num_train_examples(self) -> int:
         """Records in the train files (one counting pass, no parsing; cached)."""

@@ -16,3 +16,26 @@ def wnut_subset(tmp_path_factory):
     from kerasknow.demo import first_sentences, wnut_file
 
     return first_sentences(wnut_file(), str(tmp_path_factory.mktemp("wnut") / "ner.txt"), 160)
+
+
+@pytest.fixture(scope="session")
+def text_run(tmp_path_factory, tiny_bert_dir, bbc_subset):
+    """`kerasknow run --config small.yaml` on the BBC subset with a tiny BERT, as a user runs it:
+    `(config, RunResult, what it printed, what it wrote to stderr)`."""
+    import contextlib
+    import io
+
+    import yaml
+    from e2e_configs import small_config
+
+    from kerasknow.cli import main
+    from kerasknow.local_run import run_result
+
+    root = tmp_path_factory.mktemp("e2e")
+    cfg = small_config("text-classification", bbc_subset, str(root / "out"), tiny_bert_dir, model_name="bbc")
+    (root / "small.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["run", "--config", str(root / "small.yaml")])
+    assert code == 0, err.getvalue()[-3000:]
+    return cfg, run_result(cfg), out.getvalue(), err.getvalue()

