@@ -47,18 +47,34 @@ def build_predict_parser(prog: str = "kerasknow predict") -> argparse.ArgumentPa
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Send texts or images to a TF Serving (or `kerasknow serve`) gRPC endpoint and "
-        "print the predictions.",
-        epilog="Example: kerasknow predict --model bbc 'Shares rose sharply' 'The match ended 2-1'",
+        "print the predictions. Inputs: TEXT arguments, --input FILE (one per line, or a CSV/TSV/JSONL "
+        "file's --column), or stdin (one per line) when neither is given. It loads no TensorFlow.",
+        epilog="Examples: kerasknow predict --model bbc 'Shares rose sharply' 'The match ended 2-1'\n"
+        "  kerasknow predict --model bbc --input new.csv --column text --top-k 3 --json\n"
+        "  ls photos/*.jpg | kerasknow predict --model fashion --images",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("texts", nargs="*", metavar="TEXT", help="Texts to predict for (text models).")
+    parser.add_argument("texts", nargs="*", metavar="TEXT",
+                        help="texts to predict for (image paths with --images) (default: --input or stdin)")
     parser.add_argument("--server", default="localhost:8500", metavar="HOST:PORT",
                         help="gRPC endpoint (default: %(default)s).")
-    parser.add_argument("--model", required=True, metavar="NAME", help="The served model's name.")
+    parser.add_argument("--model", required=True, metavar="NAME", help="The served model's name (required).")
     parser.add_argument("--signature", default="serving_default", help="Signature to call (default: %(default)s).")
+    parser.add_argument("--input", metavar="FILE", default=None,
+                        help="read the inputs from FILE: one per line, or the --column of a .csv/.tsv/.jsonl file; "
+                        "'-' is stdin (default: none)")
+    parser.add_argument("--column", default="text", metavar="NAME",
+                        help="the column (CSV/TSV) or key (JSONL) of --input holding the inputs (default: %(default)s)")
+    parser.add_argument("--images", action="store_true",
+                        help="the inputs are image file paths; their bytes are sent (default: texts)")
     parser.add_argument("--image", action="append", default=[], metavar="FILE",
-                        help="An image file to predict for (image models); repeatable.")
+                        help="An image file to predict for (image models); repeatable (default: none).")
     parser.add_argument("--input-name", default=None,
-                        help="The signature's input name (default: 'texts', or 'images' with --image).")
+                        help="The signature's input name (default: 'texts', or 'images' for images).")
+    parser.add_argument("--top-k", type=int, default=1, metavar="K",
+                        help="classifiers: also show the next most probable classes, K in all (default: %(default)s)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object per input (label, probability, top_k, entities) (default: text)")
     parser.add_argument("--timeout", type=float, default=30.0, help="Seconds per request (default: %(default)s).")
     return parser
 
@@ -117,11 +133,14 @@ def serve_main(
     return 0
 
 
-def predict_main(argv: Optional[List[str]] = None) -> int:
-    """Runs `kerasknow predict`: prints `format_predictions` lines on stdout.
+def predict_main(argv: Optional[List[str]] = None, stdin=None) -> int:
+    """Runs `kerasknow predict`: prints `format_predictions` lines (or JSON lines) on stdout.
+
+    It imports no TensorFlow (`kerasknow.serving.grpc_predict`), so it starts fast.
 
     Args:
         argv: Arguments without the program name (default: `sys.argv[1:]`).
+        stdin: Where inputs come from without arguments or `--input` (default: `sys.stdin`).
 
     Returns:
         0 on success, 1 on a failure (one clear line on stderr), 2 on a usage error.
@@ -130,27 +149,39 @@ def predict_main(argv: Optional[List[str]] = None) -> int:
     args, code = _parse(parser, argv)
     if args is None:
         return code
-    if bool(args.texts) == bool(args.image):
-        print(
-            f"{parser.prog}: error: give either TEXT arguments (text models) or --image FILE "
-            f"(image models), not {'both' if args.texts else 'neither'}.",
-            file=sys.stderr,
-        )
-        return 2
-    from kerasknow.errors import KerasknowError
-    from kerasknow.serving.formatting import format_predictions
-    from kerasknow.serving.prediction_client import PredictionClient
+    import json
 
+    from kerasknow.errors import KerasknowError
+    from kerasknow.serving.grpc_predict import GrpcPredictor
+    from kerasknow.serving.predict_inputs import read_inputs
+    from kerasknow.serving.prediction_output import format_with_top_k, prediction_records
+
+    if args.top_k < 1:
+        print(f"{parser.prog}: error: --top-k must be >= 1. Received: --top-k {args.top_k}", file=sys.stderr)
+        return 2
     try:
-        with PredictionClient(args.server, args.model, signature_name=args.signature, timeout=args.timeout) as client:
-            if args.image:
-                images = [pathlib.Path(f).read_bytes() for f in args.image]
-                outputs = client.predict_images(images, input_name=args.input_name or "images")
-                shown = args.image
-            else:
-                outputs = client.predict_texts(args.texts, input_name=args.input_name or "texts")
-                shown = args.texts
-        print(format_predictions(outputs, shown))
+        inputs = read_inputs(args.texts, args.input, args.column, stdin, stdin_if_none=not args.image)
+        images = args.image + (inputs if args.images else [])
+        texts = [] if args.images else inputs
+        if bool(texts) == bool(images):
+            print(f"{parser.prog}: error: give either texts (TEXT arguments, --input FILE or stdin) or images "
+                  f"(--images with paths, or --image FILE), not {'both' if texts else 'neither'}.", file=sys.stderr)
+            return 2
+        if images:
+            shown = images
+            values = [pathlib.Path(f).read_bytes() for f in images]
+        else:
+            shown = values = texts
+        name = args.input_name or ("images" if images else "texts")
+        with GrpcPredictor(args.server, args.model, timeout=args.timeout) as predictor:
+            import numpy as np
+
+            outputs = predictor.predict(args.signature, {name: np.array(
+                [v if isinstance(v, bytes) else v.encode("utf-8") for v in values], dtype=object)})
+        if args.json:
+            print("\n".join(json.dumps(r, ensure_ascii=False) for r in prediction_records(outputs, shown, args.top_k)))
+        else:
+            print(format_with_top_k(outputs, shown, args.top_k))
     except (KerasknowError, ConnectionError, OSError, ValueError) as e:
         return _fail(parser.prog, e)
     return 0

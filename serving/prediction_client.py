@@ -18,12 +18,10 @@ from tensorflow_serving.apis import (
 )
 
 from kerasknow.errors import ConfigError
+from kerasknow.serving.grpc_predict import open_channel, rpc_failure
 from kerasknow.serving.serving_error import ServingError
 
 logger = logging.getLogger(__name__)
-
-_MAX_MESSAGE_BYTES = 2**31 - 1
-_UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
 class PredictionClient:
@@ -67,13 +65,7 @@ class PredictionClient:
         self.model_name = model_name
         self.signature_name = signature_name
         self.timeout = float(timeout)
-        self._channel = grpc.insecure_channel(
-            target,
-            options=[
-                ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
-                ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
-            ],
-        )
+        self._channel = open_channel(target)
         self._prediction = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
         self._models = model_service_pb2_grpc.ModelServiceStub(self._channel)
 
@@ -83,22 +75,7 @@ class PredictionClient:
         try:
             return method(request, timeout=self.timeout)
         except grpc.RpcError as e:
-            code = e.code() if hasattr(e, "code") else grpc.StatusCode.UNKNOWN
-            details = e.details() if hasattr(e, "details") else str(e)
-            if code in _UNREACHABLE:
-                reason = "timed out" if code == grpc.StatusCode.DEADLINE_EXCEEDED else "is unreachable"
-                raise ConnectionError(
-                    f"TF Serving at {self.target} {reason} ({code.name} after at most {self.timeout:g}s "
-                    f"during {what}: {details}). Fix: start a server, e.g. `kerasknow serve "
-                    f"--model-base-path DIR/{self.model_name} --model-name {self.model_name} --port "
-                    f"{self.target.rsplit(':', 1)[-1]}`, or pass the right --server HOST:PORT."
-                ) from e
-            raise ServingError(
-                f"TF Serving at {self.target} answered {code.name} to {what} for model "
-                f"{self.model_name!r}: {details}",
-                code=code.name,
-                details=details or "",
-            ) from e
+            raise rpc_failure(e, self.target, self.model_name, self.timeout, what) from e
 
     def predict(
         self,

@@ -81,17 +81,27 @@ def test_a_run_prints_one_line_per_step_and_the_libraries_output_goes_to_its_log
         assert written in log, written
 
 
-def test_served_prediction_over_grpc(pipeline_run):
+def test_served_prediction_over_grpc(pipeline_run, capsys):
     from kerasknow.serving.model_server import DevModelServer
     from kerasknow.serving.prediction_client import PredictionClient
 
     cfg, _ = pipeline_run
     name = cfg.serving.model_name
     with DevModelServer(cfg.serving_model_dir(), name, port=0) as server:
-        with PredictionClient(f"127.0.0.1:{server.port}", name) as client:
+        target = f"127.0.0.1:{server.port}"
+        with PredictionClient(target, name) as client:
             out = client.predict_texts(["Shares fell sharply.", "The team won the cup."])
+        assert main(["predict", "--server", target, "--model", name, "--json", "--top-k", "3",
+                     "Shares fell sharply."]) == 0
     assert out["probabilities"].shape == (2, 5)
     assert {v.decode() if isinstance(v, bytes) else v for v in out["labels"]} <= CLASSES
+    # The exported `classes` output names the top k classes, most probable first.
+    record = json.loads(capsys.readouterr().out)
+    assert record["label"] == out["labels"][0].decode() == record["top_k"][0]["label"]
+    assert len(record["top_k"]) == 3 and {c["label"] for c in record["top_k"]} <= CLASSES
+    probabilities = [c["probability"] for c in record["top_k"]]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert probabilities[0] == pytest.approx(float(out["probabilities"][0].max()), abs=1e-6)
 
 
 def _ran(cfg):

@@ -1,4 +1,5 @@
 """`kerasknow serve` / `kerasknow predict` entry points (serving/cli.py)."""
+import io
 import socket
 import threading
 
@@ -59,8 +60,8 @@ def test_predict_failures_print_one_line(served_toy, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "missing.png" in err
 
-    assert predict_main(["--server", target, "--model", MODEL_NAME]) == 2
-    assert "give either TEXT arguments" in capsys.readouterr().err
+    assert predict_main(["--server", target, "--model", MODEL_NAME], stdin=io.StringIO("")) == 2
+    assert "give either texts (TEXT arguments, --input FILE or stdin) or images" in capsys.readouterr().err
     assert predict_main(["hi"]) == 2  # --model is required
     assert "--model" in capsys.readouterr().err
 
