@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("serve", help="local development server speaking TF Serving's gRPC API", add_help=False)
     sub.add_parser("predict", help="gRPC client for TF Serving (or kerasknow serve)", add_help=False)
+    sub.add_parser("evaluate", help="score a served model on labelled data (metrics, confusion matrix)",
+                   add_help=False)
     return parser
 
 
@@ -137,12 +139,16 @@ def _run(args) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # serve/predict own their flags (and --help); hand them the rest of the line untouched.
+    # serve/predict/evaluate own their flags (and --help); hand them the rest of the line untouched.
     if argv and argv[0] in ("serve", "predict"):
         from kerasknow.serving import cli as serving_cli
 
         fn = serving_cli.serve_main if argv[0] == "serve" else serving_cli.predict_main
         return fn(argv[1:])
+    if argv and argv[0] == "evaluate":
+        from kerasknow.serving.evaluate_cli import evaluate_main
+
+        return evaluate_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:

@@ -104,6 +104,45 @@ def test_served_prediction_over_grpc(pipeline_run, capsys):
     assert probabilities[0] == pytest.approx(float(out["probabilities"][0].max()), abs=1e-6)
 
 
+def test_evaluate_scores_the_served_model_as_the_pipeline_scored_it(pipeline_run, tmp_path, capsys):
+    """`kerasknow evaluate` on the eval split (as a CSV) prints the pipeline's own figures and matrix."""
+    import csv
+
+    from kerasknow.serving.model_server import DevModelServer
+
+    cfg, result = pipeline_run
+    pipeline = json.load(open(os.path.join(result.reports, "evaluation", "metrics.json")))
+    examples = _eval_examples(cfg.output)
+    with open(tmp_path / "eval.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        writer.writerows((ex["text"], ex["label"]) for ex in examples)
+    with DevModelServer(cfg.serving_model_dir(), cfg.serving.model_name, port=0) as server:
+        argv = ["evaluate", "--server", f"127.0.0.1:{server.port}", "--model", cfg.serving.model_name,
+                "--data", str(tmp_path / "eval.csv")]
+        assert main(argv) == 0
+        text = capsys.readouterr().out
+        assert main(argv + ["--json"]) == 0
+        served = json.loads(capsys.readouterr().out)
+    for key in ("accuracy", "f1", "per_class", "confusion_matrix", "labels", "num_examples"):
+        assert served[key] == pipeline[key], key
+    # The same baseline; the thresholds are the default gate's (the pipeline's run set its own).
+    assert served["gate"]["baseline"] == pipeline["gate"]["baseline"]
+    metrics_txt = open(os.path.join(result.reports, "evaluation", "metrics.txt")).read()
+    matrix = metrics_txt[metrics_txt.index("confusion matrix"):]
+    assert matrix in text and metrics_txt.splitlines()[0] in text and f"{len(examples)} records" in text
+
+
+def _eval_examples(out):
+    import tensorflow as tf
+
+    from kerasknow.data.example_codec import decode_example
+
+    files = glob.glob(os.path.join(out, "tfx", "KnowledgeExampleGen", "examples", "*", "Split-eval", "*.gz"))
+    records = tf.data.TFRecordDataset(files, compression_type="GZIP")
+    return [{k: v[0].decode() for k, v in decode_example(r.numpy()).items()} for r in records]
+
+
 def _ran(cfg):
     from kerasknow.metadata.run_step import pipeline_run_steps
 
