@@ -28,6 +28,18 @@ if [[ "${1:-}" != "--no-system" && ! -e /usr/share/datasets/fashion-mnist/train-
   fi
 fi
 
+# System browser: the TensorBoard test (tests/e2e/test_tensorboard_browser.py) opens TensorBoard in
+# Debian's chromium, headless.
+if [[ "${1:-}" != "--no-system" ]] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "installing Debian package chromium (the TensorBoard browser test)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null \
+      || log "WARNING: could not install chromium; the TensorBoard browser test is skipped without it (apt-get install chromium)"
+  else
+    log "WARNING: chromium is missing; run 'sudo apt-get install chromium' for the TensorBoard browser test"
+  fi
+fi
+
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
   log "environment $VENV is up to date"
   exit 0
