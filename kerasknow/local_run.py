@@ -7,7 +7,7 @@ from typing import List, Optional
 from kerasknow.config import RunConfig
 from kerasknow.errors import BlessingError
 
-KEPT_SCHEMA = os.path.join("schema", "schema.pbtxt")
+IMPORTED_SCHEMAS = os.path.join("schema", "imported")
 
 
 @dataclasses.dataclass
@@ -32,12 +32,36 @@ class RunResult:
     cached_steps: List[str] = dataclasses.field(default_factory=list)
 
 
-def schema_for(config: RunConfig) -> str:
-    """The user's schema, else the schema kept by the first run, else "" (infer it)."""
-    if config.validation.schema_path:
-        return config.validation.schema_path
-    kept = os.path.join(config.output, KEPT_SCHEMA)
-    return kept if os.path.exists(kept) else ""
+def imported_schema(config: RunConfig) -> str:
+    """The user's curated schema (`validation.schema_path`) at a path named by its content, or "".
+
+    TFX's ImportSchemaGen is cached on the file's path: an edited schema at the same path would be
+    silently ignored. A copy under `<output>/schema/imported/<sha256>.pbtxt` makes the cache key
+    the content.
+
+    Raises:
+        ConfigError: When the file does not exist.
+    """
+    import hashlib
+
+    from tfx.dsl.io import fileio
+
+    from kerasknow.config import setting
+    from kerasknow.errors import ConfigError
+
+    path = config.validation.schema_path
+    if not path:
+        return ""
+    if not fileio.exists(path):
+        raise ConfigError(f"The schema file does not exist. Received: {setting('validation.schema_path')}={path!r}")
+    with fileio.open(path, "rb") as f:
+        content = f.read()
+    target = os.path.join(config.output, IMPORTED_SCHEMAS, hashlib.sha256(content).hexdigest()[:16] + ".pbtxt")
+    if not fileio.exists(target):
+        fileio.makedirs(os.path.dirname(target))
+        with fileio.open(target, "wb") as f:
+            f.write(content)
+    return target
 
 
 def newest_version(model_base_path: str) -> Optional[str]:
@@ -70,11 +94,19 @@ def run_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = None,
 
     from kerasknow.pipelines import create_pipeline
 
+    from kerasknow.metadata.blessed_model import latest_blessed_model
+
     os.makedirs(config.output, exist_ok=True)
+    previous = latest_blessed_model(os.path.join(config.output, "metadata.sqlite"))
+    if previous is not None:
+        print(f"[kerasknow] {config.output} holds a blessed model (version {previous.pushed_version or 'not pushed'}, "
+              f"knowledge base of {previous.knowledge_size} examples): this run is an update with "
+              f"{config.data} (update.strategy: {config.update.strategy}), or a rerun if that knowledge is "
+              "already in it.", flush=True)
     pipeline = create_pipeline(
         config, pipeline_root=os.path.join(config.output, "tfx"),
         metadata_path=os.path.join(config.output, "metadata.sqlite"),
-        beam_pipeline_args=beam_pipeline_args, schema_path=schema_for(config), enable_tuning=enable_tuning)
+        beam_pipeline_args=beam_pipeline_args, schema_path=imported_schema(config), enable_tuning=enable_tuning)
     tfx.orchestration.LocalDagRunner().run(pipeline)
     return run_result(config)
 
@@ -127,7 +159,8 @@ def compile_kubeflow(config: RunConfig, output_file: str, image: str,
     from kerasknow.pipelines import create_pipeline
 
     pipeline = create_pipeline(config, pipeline_root=os.path.join(config.output, "tfx"), metadata_path=None,
-                               beam_pipeline_args=beam_pipeline_args, schema_path=config.validation.schema_path)
+                               beam_pipeline_args=beam_pipeline_args, schema_path=imported_schema(config),
+                               kubeflow=True)
     runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
         config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(default_image=image),
         output_filename=os.path.basename(output_file),

@@ -7,10 +7,13 @@ from typing import Any, Dict, List
 from tfx.utils import path_utils
 
 from kerasknow.components.component_io import copy_tree, read_split, write_text
-from kerasknow.components.component_keys import BLESSING_KEY, EVALUATION_KEY, EXAMPLES_KEY, MODEL_KEY
+from kerasknow.components.component_keys import (BASELINE_MODEL_KEY, BLESSING_KEY, EVALUATION_KEY, EXAMPLES_KEY,
+                                                 MODEL_KEY)
 from kerasknow.components.knowledge_executor import KnowledgeExecutor, StepContext
 from kerasknow.data.label_vocabulary import read_labels
 from kerasknow.metrics.blessing_gate import BlessingGate
+from kerasknow.update.update_evaluation import evaluate_update, render_update
+from kerasknow.update.update_plan import UpdatePlan
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +48,15 @@ def write_summaries(logdir: str, metrics: Dict[str, Any], text: str) -> None:
         if "confusion_matrix" in metrics:
             image = confusion_matrix_image(metrics["confusion_matrix"], metrics["labels"])
             tf.summary.image("confusion_matrix", image[None, ...])
+        update = metrics.get("update")
+        if update:
+            from kerasknow.metrics.retention_image import retention_image
+            from kerasknow.update.update_evaluation import update_scalars
+
+            for name, value in update_scalars(update).items():
+                tf.summary.scalar(name, value)
+            if update.get("retention", {}).get("per_class"):
+                tf.summary.image("retention", retention_image(update["retention"]["per_class"])[None, ...])
     writer.close()
 
 
@@ -63,8 +75,19 @@ class Executor(KnowledgeExecutor):
         gate = BlessingGate.from_config(cfg.blessing, family.baseline(eval_examples), family.spec)
         blessed, reasons = gate.decide(metrics)
         metrics["gate"] = gate.report()
+        plan = UpdatePlan.read(examples.uri)
+        baseline_model = step.inputs.get(BASELINE_MODEL_KEY)
+        if plan is not None and plan.is_update and baseline_model is not None:
+            update, refused = evaluate_update(family, cfg, model.uri, baseline_model.uri,
+                                              read_split(examples, "eval_old"), read_split(examples, "eval_new"),
+                                              plan, labels)
+            metrics["update"] = update
+            reasons += refused
+            blessed = not reasons
         metrics["blessed"], metrics["not_blessed_because"] = blessed, reasons
         text = render_metrics(metrics, blessed, reasons)
+        if "update" in metrics:
+            text += "\n" + render_update(metrics["update"])
 
         write_text(os.path.join(evaluation.uri, "metrics.json"), json.dumps(metrics, indent=2))
         write_text(os.path.join(evaluation.uri, "metrics.txt"), text)
@@ -78,6 +101,8 @@ class Executor(KnowledgeExecutor):
         blessing.set_int_custom_property("current_model_id", model.id)
         blessing.set_string_custom_property("not_blessed_because", "; ".join(reasons))
         base = gate.baseline
+        if "update" in metrics:
+            print(render_update(metrics["update"]), end="", flush=True)
         print(f"[kerasknow] evaluation: {family.spec.accuracy_name} {metrics['accuracy']:.4f} (baseline "
               f"{base.accuracy:.4f}), {family.spec.f1_name} {metrics['f1']:.4f} (baseline {base.f1:.4f}); "
               f"{'blessed' if blessed else 'NOT blessed: ' + '; '.join(reasons)}", flush=True)

@@ -59,6 +59,11 @@ class ValidationConfig:
         fail_on_conflicting_labels: The same text (or image) with two labels is an error; a
             warning when False.
         min_mentions_per_type: NER: entity types with fewer training mentions are reported.
+        label_drift: Update runs: the largest L-infinity distance between the new and the previous
+            knowledge's label (tag) distributions before TFDV reports drift, in [0, 1).
+        length_drift: Update runs: the largest Jensen-Shannon divergence between the length
+            distributions (words, tokens, image sides), in [0, 1).
+        fail_on_drift: Drift stops the run (an error) instead of being a warning.
     """
 
     schema_path: str = ""
@@ -67,8 +72,16 @@ class ValidationConfig:
     max_duplicate_fraction: float = 0.05
     fail_on_conflicting_labels: bool = True
     min_mentions_per_type: int = 5
+    label_drift: float = 0.25
+    length_drift: float = 0.1
+    fail_on_drift: bool = False
 
     def validate(self) -> None:
+        for path, value in (("validation.label_drift", self.label_drift),
+                            ("validation.length_drift", self.length_drift)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+                raise ConfigError(f"{setting(path)} must be a number in [0, 1). Received: "
+                                  f"{path.split('.')[-1]}={value!r}")
         check_fraction("validation.max_truncated_fraction", self.max_truncated_fraction)
         check_fraction("validation.max_duplicate_fraction", self.max_duplicate_fraction)
         check_positive_int("validation.min_examples_per_label", self.min_examples_per_label, minimum=1)
@@ -190,6 +203,58 @@ class TrainingConfig:
         check_choice("training.xla", self.xla, ("auto", "on", "off"))
 
 
+UPDATE_STRATEGIES = ("replay", "ewc", "lwf", "replay+lwf", "naive", "retrain")
+
+
+@dataclasses.dataclass
+class UpdateConfig:
+    """How a run on an output that already holds a blessed model learns the new knowledge
+    (KnowledgeBase, Tuner, Trainer).
+
+    Args:
+        strategy: `replay` (warm start from the blessed model; the new knowledge mixed with a
+            class-balanced replay sample of the old), `ewc` (warm start; a diagonal-Fisher penalty
+            toward the old weights), `lwf` (warm start; distillation on the old model's outputs for
+            the old classes), `replay+lwf`, `naive` (warm start, new knowledge only: the lower bound)
+            or `retrain` (from the pretrained checkpoint on old + new: the upper bound).
+            docs/knowledge-update.md says why the default is the default.
+        replay_size: Old examples replayed (class-balanced), also the sample EWC's Fisher is
+            measured on.
+        ewc_lambda: EWC's penalty weight.
+        lwf_weight: Weight of the distillation loss (LwF).
+        lwf_temperature: Softmax temperature of the distillation.
+        corrections: What a new example does whose text (or image, or sentence) the old knowledge
+            has with another label: `new` (the new label wins: a correction) or `error` (the
+            run stops: the knowledge owner decides).
+        old_model_labels: NER: where the new knowledge tags `O`, take the old model's tag for entity
+            types the new knowledge does not annotate (background shift), so old types are not
+            unlearned.
+    """
+
+    strategy: str = "replay"
+    replay_size: int = 1000
+    ewc_lambda: float = 100.0
+    lwf_weight: float = 1.0
+    lwf_temperature: float = 2.0
+    corrections: str = "new"
+    old_model_labels: bool = True
+
+    def validate(self) -> None:
+        check_choice("update.strategy", self.strategy, UPDATE_STRATEGIES)
+        check_positive_int("update.replay_size", self.replay_size, minimum=0)
+        for path, value in (("update.ewc_lambda", self.ewc_lambda), ("update.lwf_weight", self.lwf_weight),
+                            ("update.lwf_temperature", self.lwf_temperature)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ConfigError(f"{setting(path)} must be a positive number. Received: "
+                                  f"{path.split('.')[-1]}={value!r}")
+        check_choice("update.corrections", self.corrections, ("new", "error"))
+
+    @property
+    def warm_start(self) -> bool:
+        """Whether the strategy starts from the blessed model (all but `retrain`)."""
+        return self.strategy != "retrain"
+
+
 @dataclasses.dataclass
 class BlessingConfig:
     """When the evaluated model is good enough to push (KnowledgeEvaluator).
@@ -206,11 +271,20 @@ class BlessingConfig:
         margin: The share of the headroom above a baseline a model must clear (0.1: a 10-class
             balanced classifier needs accuracy >= 0.19, an all-`O` NER tagger's entity F1 of 0
             becomes >= 0.1).
+        max_forgetting: Updates: the most an old class's recall may drop, in points, beyond what
+            noise on its eval size explains (`kerasknow.metrics.retention.tolerance`).
+        max_absorption: Updates: the largest share of old held-out examples the candidate may
+            assign to new classes.
+
+    An update must also learn: on the new knowledge's held-out examples it must clear the same
+    baseline-plus-margin gate.
     """
 
     min_accuracy: Optional[float] = None
     min_f1: Optional[float] = None
     margin: float = 0.1
+    max_forgetting: float = 1.0
+    max_absorption: float = 0.5
 
     def validate(self) -> None:
         if self.min_accuracy is not None:
@@ -218,6 +292,11 @@ class BlessingConfig:
         if self.min_f1 is not None:
             check_fraction("blessing.min_f1", self.min_f1)
         check_fraction("blessing.margin", self.margin)
+        check_fraction("blessing.max_absorption", self.max_absorption)
+        if isinstance(self.max_forgetting, bool) or not isinstance(self.max_forgetting, (int, float)) or not (
+                0 <= self.max_forgetting <= 100):
+            raise ConfigError(f"{setting('blessing.max_forgetting')} must be a number of points in [0, 100]. "
+                              f"Received: max_forgetting={self.max_forgetting!r}")
 
 
 @dataclasses.dataclass
@@ -247,6 +326,7 @@ SECTION_TYPES: Dict[str, Any] = {
     "finetune": FinetuneConfig,
     "tuning": TuningConfig,
     "training": TrainingConfig,
+    "update": UpdateConfig,
     "blessing": BlessingConfig,
     "serving": ServingConfig,
 }

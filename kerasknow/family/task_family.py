@@ -25,17 +25,22 @@ class TaskFamily(abc.ABC):
 
     #: The family's declarations: name, input formats, default learning rates, tuner objective.
     spec: TaskSpec = None  # type: ignore[assignment]
-    #: Name of the label feature in the tf.Examples (a string or a list of strings).
-    label_feature: str = "label"
     #: What `mixed_precision: auto` / `xla: auto` may turn on on a CPU: only what measured
     #: faster for the family's models (see `HardwarePlan`).
     cpu_auto_bfloat16: bool = False
     cpu_auto_xla: bool = False
+    #: The model outputs probabilities (the image classifier), not logits (the BERT families).
+    outputs_probabilities: bool = False
 
     @property
     def name(self) -> str:
         """The registry name, also the `--task` value."""
         return self.spec.name
+
+    @property
+    def label_feature(self) -> str:
+        """The tf.Example feature holding the label (a string, or the tags for NER)."""
+        return self.spec.label_feature
 
     @property
     def tuner_objective(self) -> str:
@@ -67,6 +72,33 @@ class TaskFamily(abc.ABC):
         """The label strings of a record (one for classification, the tags for NER)."""
         value = record.features[self.label_feature]
         return value if isinstance(value, (list, tuple)) else [value]
+
+    # ---- decoded examples (knowledge updates) --------------------------------------------
+    @abc.abstractmethod
+    def example_key(self, example: Dict[str, List[Any]]) -> str:
+        """The identity of a decoded example, as its record's key: the same text (image, sentence)
+        in the old and the new knowledge has the same key."""
+
+    def example_labels(self, example: Dict[str, List[Any]]) -> List[str]:
+        """The label strings of a decoded example (classification: one; NER: its tags)."""
+        return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in example.get(self.label_feature, [])]
+
+    def example_classes(self, example: Dict[str, List[Any]]) -> List[str]:
+        """What a class-balanced sample balances over: the label (NER: the entity types present,
+        `O` for a sentence without entities)."""
+        return self.example_labels(example)
+
+    def label_with_old_model(self, examples: List[Any], saved_model_dir: str, old_labels: List[str]) -> List[Any]:
+        """New training examples `(decoded, serialised)` with labels the old model adds (an update's
+        background shift); unchanged by default. NER takes the old model's tags for old entity
+        types the new knowledge leaves as `O`."""
+        return examples
+
+    def with_labels(self, example: Dict[str, List[Any]], labels: Sequence[str]) -> Dict[str, List[Any]]:
+        """A copy of a decoded example with its label feature replaced (corrections, pseudo-labels)."""
+        out = dict(example)
+        out[self.label_feature] = [str(v).encode("utf-8") for v in labels]
+        return out
 
     # ---- knowledge validation ------------------------------------------------------------
     @abc.abstractmethod
@@ -123,6 +155,24 @@ class TaskFamily(abc.ABC):
         return fit_phases(model, self.phases(model, ctx), train_ds, eval_ds, callbacks, verbose=fit_verbosity())
 
     # ---- evaluation and export -----------------------------------------------------------
+    def serving_inputs(self, examples: List[Dict[str, Any]]):
+        """`(input name, values)` of `serving_default` for decoded examples (classifiers)."""
+        raise NotImplementedError(f"{type(self).__name__} does not serve single-label predictions.")
+
+    def retention(self, candidate_dir: str, blessed_dir: str, old_examples: List[Dict[str, Any]],
+                  old_labels: List[str], max_forgetting: float) -> Dict[str, Any]:
+        """What the candidate kept of the old knowledge (`kerasknow.metrics.retention`), on old
+        held-out examples, against the blessed model; classifiers by default."""
+        from kerasknow.metrics.retention import classification_retention
+        from kerasknow.metrics.served_classifier_eval import served_probabilities
+
+        name, inputs = self.serving_inputs(old_examples)
+        index = {label: i for i, label in enumerate(old_labels)}
+        y_true = [index[self.example_labels(ex)[0]] for ex in old_examples]
+        return classification_retention(served_probabilities(blessed_dir, name, inputs),
+                                        served_probabilities(candidate_dir, name, inputs), y_true, old_labels,
+                                        max_forgetting)
+
     def baseline(self, eval_examples: List[Dict[str, Any]]):
         """The trivial predictor a model must beat to be blessed (`kerasknow.metrics.baseline`):
         by default the majority class of the eval split's `label_feature`."""

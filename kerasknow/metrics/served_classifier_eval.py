@@ -28,3 +28,15 @@ def evaluate_served_classifier(saved_model_dir: str, input_name: str, inputs: Se
         out = serve(**{input_name: tf.constant(list(inputs[start:start + batch_size]), tf.string)})
         y_pred.extend(v.decode("utf-8") for v in out["labels"].numpy())
     return classification_metrics(list(y_true), y_pred, labels)
+
+
+def served_probabilities(saved_model_dir: str, input_name: str, inputs: Sequence[bytes], batch_size: int = 64):
+    """`serving_default`'s `probabilities` for `inputs`, `[N, classes]` (numpy float32)."""
+    import numpy as np
+    import tensorflow as tf
+    import tensorflow_text  # noqa: F401  (registers the tokenizer ops text SavedModels use)
+
+    serve = tf.saved_model.load(saved_model_dir).signatures["serving_default"]
+    rows = [serve(**{input_name: tf.constant(list(inputs[start:start + batch_size]), tf.string)})["probabilities"]
+            .numpy() for start in range(0, len(inputs), batch_size)]
+    return np.concatenate(rows) if rows else np.zeros((0, 0), np.float32)

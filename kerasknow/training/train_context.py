@@ -6,7 +6,7 @@ from kerasknow.config import RunConfig
 
 #: The config sections a training run reads: what the Tuner and the Trainer are handed (TFX
 #: re-runs them exactly when these change) and what keys a resumable run's backup.
-TRAINING_SECTIONS = ("model", "finetune", "tuning", "training")
+TRAINING_SECTIONS = ("model", "finetune", "tuning", "training", "update")
 
 
 @dataclasses.dataclass
@@ -23,6 +23,8 @@ class TrainContext:
         hyperparameters: The chosen hyperparameter values (for the resumable-backup key).
         plan: The `kerasknow.training.hardware_plan.HardwarePlan`, detected once per run; None
             until `with_plan()` (or the module file) sets it.
+        update: The `kerasknow.update.update_plan.UpdatePlan` of the training examples (an update
+            of a blessed model, or a first run); None for examples KnowledgeBase did not write.
 
     Example:
 
@@ -39,6 +41,7 @@ class TrainContext:
     serving_model_dir: str
     hyperparameters: Dict[str, Any]
     plan: Optional[Any] = None
+    update: Optional[Any] = None
     #: Values derived from the data once per run (train size, image sizes), by `cached()`.
     _cache: Dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 

@@ -14,8 +14,8 @@ def test_pipeline_shape_and_schema_choice(tmp_path):
     cfg = RunConfig(data=_data(tmp_path), output=str(tmp_path / "out"))
     p = create_pipeline(cfg, str(tmp_path / "root"), str(tmp_path / "m.sqlite"))
     ids = [c.id for c in p.components]
-    assert ids == ["KnowledgeExampleGen", "StatisticsGen", "SchemaGen", "KnowledgeValidator", "Tuner",
-                   "Trainer", "KnowledgeEvaluator", "Pusher"]
+    assert ids == ["KnowledgeExampleGen", "StatisticsGen", "previous_knowledge", "SchemaGen", "KnowledgeValidator",
+                   "KnowledgeBase", "Tuner", "Trainer", "KnowledgeEvaluator", "Pusher"]
     schema = tmp_path / "schema.pbtxt"
     schema.write_text("")
     p = create_pipeline(cfg, str(tmp_path / "root"), None, schema_path=str(schema), enable_tuning=False)
