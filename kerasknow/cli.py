@@ -59,9 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the whole pipeline on a real dataset and real weights, then a served prediction")
     demo.add_argument("--task", choices=TASKS, default="text-classification")
-    demo.add_argument("--output", default="kerasknow-demo", metavar="DIR")
+    demo.add_argument("--output", default=None, metavar="DIR",
+                      help="output folder (default: kerasknow-demo, or kerasknow-demo-update with --update)")
     demo.add_argument("--examples-per-label", type=int, default=0, metavar="N",
                       help="a subset: the first N examples of each label, or for NER the first N sentences (default: the demo's size)")
+    demo.add_argument("--update", action="store_true",
+                      help="text: BBC News with three classes, then the other two arriving as an update "
+                           "(update.strategy replay); prints what the update kept (default: off)")
 
     board = sub.add_parser("tensorboard", help="TensorBoard over a run's logs, bound to localhost")
     board.add_argument("--output", required=True, metavar="DIR")
@@ -115,7 +119,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == "demo":
             from kerasknow.demo import run_demo
 
-            return run_demo(args.task, args.output, args.examples_per_label)
+            output = args.output or ("kerasknow-demo-update" if args.update else "kerasknow-demo")
+            return run_demo(args.task, output, args.examples_per_label, update=args.update)
         if args.command == "tensorboard":
             return _tensorboard(args.output, args.port)
     except KeyboardInterrupt:

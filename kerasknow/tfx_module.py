@@ -122,6 +122,8 @@ def run_fn(fn_args) -> None:
     save_weights(model, keep, ctx.labels, training={
         "epochs": epochs, "train_examples": ctx.num_train_examples(),
         "examples_processed": epochs * ctx.num_train_examples(), "seconds": round(seconds, 1),
+        # The epochs a retrain of this knowledge would take (an update halves the default).
+        "full_epochs": cfg.training.epochs or family.default_epochs(ctx),
         "strategy": ctx.update.strategy if ctx.update else "first"})
     if ctx.update is not None and ctx.update.summary.get("knowledge_artifacts"):
         from kerasknow.update.previous_knowledge import PreviousKnowledge

@@ -232,7 +232,7 @@ class UpdateConfig:
     """
 
     strategy: str = "replay"
-    replay_size: int = 1000
+    replay_size: int = 250
     ewc_lambda: float = 100.0
     lwf_weight: float = 1.0
     lwf_temperature: float = 2.0

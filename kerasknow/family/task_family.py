@@ -126,10 +126,21 @@ class TaskFamily(abc.ABC):
         return 2
 
     def epochs(self, ctx: TrainContext) -> int:
-        """`training.epochs`, or `default_epochs(ctx)` when it is unset (computed once per run)."""
+        """`training.epochs`, or `default_epochs(ctx)` when it is unset (computed once per run).
+
+        A warm-started update trains half the default epochs (at least one): it starts from a
+        model that already fits the old knowledge (docs/knowledge-update.md has the measurements).
+        """
         if ctx.config.training.epochs:
             return ctx.config.training.epochs
-        return ctx.cached("default_epochs", lambda: self.default_epochs(ctx))
+
+        def default() -> int:
+            epochs = self.default_epochs(ctx)
+            if ctx.update is not None and ctx.update.is_update and ctx.config.update.warm_start:
+                epochs = max(1, epochs // 2)
+            return epochs
+
+        return ctx.cached("default_epochs", default)
 
     def default_learning_rates(self, ctx: TrainContext) -> List[float]:
         """Keras Tuner's learning-rate choices when `tuning.learning_rates` is unset."""

@@ -98,11 +98,6 @@ class NamedEntityRecognition(TaskFamily):
 
         return ner_default_epochs(ctx.num_train_examples(), ctx.config.training.batch_size)
 
-    def default_learning_rates(self, ctx: TrainContext) -> List[float]:
-        from kerasknow.ner.ner_schedule import ner_default_learning_rates
-
-        return ner_default_learning_rates(ctx.num_train_examples())
-
     def build_model(self, hp, ctx: TrainContext):
         from kerasknow.models.checkpoints import resolve_checkpoint
         from kerasknow.ner.token_classifier import build_token_classifier

@@ -67,7 +67,7 @@ def evaluate_update(family, cfg, candidate_uri: str, blessed_uri: str, old_examp
     cost = training_cost(candidate_uri)
     if cost:
         knowledge_train = max(0, plan.summary.get("knowledge_size", 0) - len(old_examples) - len(new_examples))
-        retrain = knowledge_train * cost.get("epochs", 0)
+        retrain = knowledge_train * cost.get("full_epochs", cost.get("epochs", 0))
         cost["retrain_examples_estimate"] = retrain
         cost["share_of_retrain"] = cost["examples_processed"] / retrain if retrain else None
         result["cost"] = cost
