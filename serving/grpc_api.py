@@ -25,16 +25,20 @@ class GrpcApi:
         host: The interface to bind.
         port: The port; 0 picks a free one.
         max_workers: Handler threads.
-        max_message_bytes: The largest request or response message (TF Serving: 2 GiB - 1).
+        max_message_bytes: The largest request or response message gRPC itself accepts (TF
+            Serving: 2 GiB - 1); the handlers answer INVALID_ARGUMENT below that.
+        max_concurrent_rpcs: Calls in flight or waiting beyond this get RESOURCE_EXHAUSTED at
+            once (None: unbounded, as gRPC's default).
     """
 
-    def __init__(self, handlers, host: str, port: int, max_workers: int = 4,
-                 max_message_bytes: int = MAX_MESSAGE_BYTES):
+    def __init__(self, handlers, host: str, port: int, max_workers: int = 16,
+                 max_message_bytes: int = MAX_MESSAGE_BYTES, max_concurrent_rpcs: Optional[int] = None):
         self.handlers = handlers
         self.host = host
         self.requested_port = port
         self.max_workers = max_workers
         self.max_message_bytes = max_message_bytes
+        self.max_concurrent_rpcs = max_concurrent_rpcs
         self.port: Optional[int] = None
         self._server: Optional[grpc.Server] = None
 
@@ -61,6 +65,7 @@ class GrpcApi:
         server = grpc.server(
             concurrent.futures.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="devserve"),
             options=options,
+            maximum_concurrent_rpcs=self.max_concurrent_rpcs,
         )
         prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(_PredictionServicer(self.handlers), server)
         model_service_pb2_grpc.add_ModelServiceServicer_to_server(_ModelServicer(self.handlers), server)
@@ -98,7 +103,9 @@ def _call(handler, request, context):
     try:
         return handler(request)
     except RequestAbort as e:
-        logger.info("Request failed: %s: %s", e.code.name, e.message)
+        # No user data in the log by default: the message can quote what the request held.
+        logger.info("%s for model %r answered %s.", type(request).__name__, request.model_spec.name, e.code.name)
+        logger.debug("%s message: %s", e.code.name, e.message)
         context.abort(e.code, e.message)
 
 

@@ -4,13 +4,14 @@ The gRPC servicers (`grpc_api.py`) and the REST handler (`rest_api.py`) both cal
 protos, so one set of rules and messages answers both, as in `tensorflow_model_server`.
 """
 import time
-from typing import Dict, Mapping, Optional
+from typing import Callable, Dict, Mapping, Optional
 
 import grpc
 from tensorflow_serving.apis import get_model_metadata_pb2, get_model_status_pb2
 
 from kerasknow.serving.model_versions import ModelVersions
 from kerasknow.serving.predict_request import RequestAbort
+from kerasknow.serving.server_limits import ServerLimits
 
 
 class RequestHandlers:
@@ -19,13 +20,16 @@ class RequestHandlers:
     Args:
         models: Model name -> its `ModelVersions`. The mapping may be replaced later with
             `set_models` (a reloaded model config).
-        batcher: Optional `RequestBatcher`; when given, Predict calls run through it.
+        runner: The `ModelRunner` Predict calls run on (set before the first Predict).
+        limits: The `ServerLimits` requests are held to.
         metrics: Optional `ServerMetrics` that counts requests and their latency.
     """
 
-    def __init__(self, models: Mapping[str, ModelVersions], batcher=None, metrics=None):
+    def __init__(self, models: Mapping[str, ModelVersions], runner=None,
+                 limits: Optional[ServerLimits] = None, metrics=None):
         self._models: Dict[str, ModelVersions] = dict(models)
-        self.batcher = batcher
+        self.runner = runner
+        self.limits = limits or ServerLimits()
         self.metrics = metrics
 
     @property
@@ -51,6 +55,21 @@ class RequestHandlers:
 
     # ----------------------------------------------------------------------------- Predict
 
+    def measured(self, api: str, entrypoint: str, model_name: str, answer: Callable):
+        """Runs `answer(resolved)` and records its status and latency; `answer` puts the version
+        it resolved in `resolved["version"]`."""
+        start = time.perf_counter()
+        status, resolved = "OK", {}
+        try:
+            return answer(resolved)
+        except RequestAbort as e:
+            status = e.code.name
+            raise
+        finally:
+            if self.metrics is not None:
+                self.metrics.record_request(model_name, api, entrypoint, status, time.perf_counter() - start,
+                                            version=resolved.get("version"))
+
     def predict(self, request, entrypoint: str = "GRPC"):
         """Answers a `PredictRequest` with a `PredictResponse`.
 
@@ -61,26 +80,32 @@ class RequestHandlers:
         Raises:
             RequestAbort: With TF Serving's status code and message.
         """
-        start = time.perf_counter()
-        status = "OK"
-        try:
-            servable = self.model(request.model_spec.name).resolve(request.model_spec)
-            prepared = servable.prepare(request)
-            arrays = self.batcher.run(prepared) if self.batcher is not None else prepared.run()
-            return prepared.response(arrays, request.model_spec.name)
-        except RequestAbort as e:
-            status = e.code.name
-            raise
-        finally:
-            if self.metrics is not None:
-                self.metrics.record_request(request.model_spec.name, "predict", entrypoint, status,
-                                            time.perf_counter() - start)
+        return self.measured("predict", entrypoint, request.model_spec.name,
+                             lambda resolved: self.answer_predict(request, resolved))
+
+    def answer_predict(self, request, resolved: Dict):
+        """Predict without the metrics (the REST API measures its JSON decoding too)."""
+        size = request.ByteSize()
+        if size > self.limits.max_request_bytes:
+            raise RequestAbort(grpc.StatusCode.INVALID_ARGUMENT,
+                               f"The request is {size} bytes, over this server's limit of "
+                               f"{self.limits.max_request_bytes} bytes "
+                               f"({ServerLimits.FLAGS['max_request_bytes']}). Fix: send smaller batches.")
+        servable = self.model(request.model_spec.name).resolve(request.model_spec)
+        resolved["version"] = servable.version
+        prepared = servable.prepare(request, self.limits)
+        return prepared.response(self.runner.run(prepared), request.model_spec.name)
 
     # -------------------------------------------------------------------- GetModelMetadata
 
-    def get_model_metadata(self, request):
+    def get_model_metadata(self, request, entrypoint: str = "GRPC"):
         """Answers a `GetModelMetadataRequest` (`signature_def` only, as TF Serving)."""
+        return self.measured("get_model_metadata", entrypoint, request.model_spec.name,
+                             lambda resolved: self._metadata(request, resolved))
+
+    def _metadata(self, request, resolved):
         servable = self.model(request.model_spec.name).resolve(request.model_spec)
+        resolved["version"] = servable.version
         if not request.metadata_field:
             raise RequestAbort(
                 grpc.StatusCode.INVALID_ARGUMENT,
@@ -103,8 +128,12 @@ class RequestHandlers:
 
     # ---------------------------------------------------------------------- GetModelStatus
 
-    def get_model_status(self, request):
+    def get_model_status(self, request, entrypoint: str = "GRPC"):
         """Answers a `GetModelStatusRequest` with every version's state (or the one asked for)."""
+        return self.measured("get_model_status", entrypoint, request.model_spec.name,
+                             lambda resolved: self._status(request))
+
+    def _status(self, request):
         name = request.model_spec.name
         versions = self.model(name, latest_wording=False)
         states = versions.states()
@@ -128,6 +157,7 @@ class RequestHandlers:
             entry = response.model_version_status.add()
             entry.version = version
             entry.state = state_enum.Value(state)
+            entry.status.SetInParent()  # error_code OK, as TF Serving reports a healthy version
             if error:
                 entry.status.error_code = 2  # tensorflow.error.UNKNOWN
                 entry.status.error_message = error

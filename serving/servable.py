@@ -1,7 +1,7 @@
 """A loaded model version and the SignatureDefs TF Serving reports for it."""
 import dataclasses
 import os
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import grpc
 from google.protobuf import text_format
@@ -9,6 +9,7 @@ from tensorflow.core.protobuf import saved_model_pb2
 
 from kerasknow.serving.predict_request import RequestAbort, check_predict_request, request_tensors
 from kerasknow.serving.prepared_predict import PreparedPredict
+from kerasknow.serving.server_limits import ServerLimits
 
 DEFAULT_SIGNATURE = "serving_default"
 
@@ -22,6 +23,7 @@ class Servable:
         path: The version directory.
         model: The loaded SavedModel; holding it keeps its signature functions alive.
         signature_defs: Signature name -> `tensorflow.SignatureDef`, as in `saved_model.pb`.
+        model_name: The served model's name.
         warmup_requests: How many warm-up requests ran before the version became available.
     """
 
@@ -29,6 +31,7 @@ class Servable:
     path: str
     model: Any
     signature_defs: Dict[str, Any]
+    model_name: str = ""
     warmup_requests: int = 0
 
     def signature(self, signature_name: str):
@@ -52,11 +55,12 @@ class Servable:
             )
         return name, self.signature_defs[name], functions[name]
 
-    def prepare(self, request) -> PreparedPredict:
+    def prepare(self, request, limits: Optional[ServerLimits] = None) -> PreparedPredict:
         """Checks a `PredictRequest` against this version and decodes its inputs.
 
         Args:
             request: A `tensorflow.serving.PredictRequest`.
+            limits: The server's limits (default: `ServerLimits()`).
 
         Returns:
             A `PreparedPredict` to run now or in a batch.
@@ -66,7 +70,7 @@ class Servable:
         """
         name, sig_def, function = self.signature(request.model_spec.signature_name)
         outputs = check_predict_request(request, sig_def)
-        tensors = request_tensors(request, sig_def, function)
+        tensors = request_tensors(request, sig_def, function, limits)
         return PreparedPredict(servable=self, signature_name=name, function=function, tensors=tensors,
                                outputs=outputs)
 
