@@ -1,9 +1,8 @@
 """The knowledge pipeline, the same shape for every task family.
 
 KnowledgeExampleGen -> StatisticsGen -> SchemaGen | ImportSchemaGen -> KnowledgeValidator ->
-Tuner -> Trainer -> KnowledgeEvaluator -> Pusher.
+Tuner -> Trainer -> KnowledgeEvaluator -> KnowledgePusher.
 """
-import os
 from typing import List, Optional
 
 from kerasknow.config import RunConfig
@@ -46,6 +45,7 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
 
     from kerasknow.components.knowledge_evaluator import KnowledgeEvaluator
     from kerasknow.components.knowledge_example_gen import KnowledgeExampleGen
+    from kerasknow.components.knowledge_pusher import KnowledgePusher
     from kerasknow.components.knowledge_validator import KnowledgeValidator
     from kerasknow.tfx_module import CONFIG_KEY
     from kerasknow.training.train_context import TRAINING_SECTIONS
@@ -84,11 +84,8 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
     trainer.add_upstream_node(validator)
     evaluator = KnowledgeEvaluator(model=trainer.outputs["model"], examples=example_gen.outputs["examples"],
                                    config=config)
-    pusher = tfx.components.Pusher(
-        model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(
-                base_directory=os.path.abspath(config.serving_model_dir()))))
+    pusher = KnowledgePusher(model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
+                             examples=example_gen.outputs["examples"], config=config)
     components += [trainer, evaluator, pusher]
 
     return tfx.dsl.Pipeline(

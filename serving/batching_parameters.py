@@ -1,7 +1,7 @@
 """TF Serving's server-side batching settings, as `--batching_parameters_file` holds them."""
 import dataclasses
 import os
-from typing import Optional, Tuple
+from typing import Tuple
 
 from google.protobuf import text_format
 
@@ -104,18 +104,27 @@ class BatchingParameters:
         with tf.io.gfile.GFile(path, "r") as f:
             return cls.from_text(f.read(), source=path)
 
-    def to_text(self, threads: Optional[int] = None) -> str:
-        """The text-format file `tensorflow_model_server --batching_parameters_file` reads.
 
-        Args:
-            threads: Written as `num_batch_threads`; default: the field when set, else left out.
-        """
-        proto = message_class("BatchingParameters")()
-        proto.max_batch_size.value = self.max_batch_size
-        proto.batch_timeout_micros.value = self.batch_timeout_micros
-        proto.max_enqueued_batches.value = self.max_enqueued_batches
-        if threads or self.num_batch_threads:
-            proto.num_batch_threads.value = threads or self.num_batch_threads
-        proto.allowed_batch_sizes.extend(self.allowed_batch_sizes)
-        proto.pad_variable_length_inputs = self.pad_variable_length_inputs
-        return text_format.MessageToString(proto)
+def batching_file_text(max_batch_size: int, batch_timeout_micros: int, num_batch_threads: int = 0,
+                       max_enqueued_batches: int = 0) -> str:
+    """The text of a `--batching_parameters_file`; a 0 thread or queue count is left out (TF
+    Serving then uses one thread per core and 10 batches).
+
+    Example:
+
+    >>> print(batching_file_text(32, 2000), end="")
+    max_batch_size {
+      value: 32
+    }
+    batch_timeout_micros {
+      value: 2000
+    }
+    """
+    proto = message_class("BatchingParameters")()
+    proto.max_batch_size.value = max_batch_size
+    proto.batch_timeout_micros.value = batch_timeout_micros
+    if num_batch_threads:
+        proto.num_batch_threads.value = num_batch_threads
+    if max_enqueued_batches:
+        proto.max_enqueued_batches.value = max_enqueued_batches
+    return text_format.MessageToString(proto)

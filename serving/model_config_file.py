@@ -1,4 +1,5 @@
 """`models.config`: TF Serving's `ModelServerConfig` in text format (`--model_config_file`)."""
+import contextlib
 import os
 import uuid
 from typing import Dict, Iterable, Mapping, Optional
@@ -87,6 +88,26 @@ class ModelConfigFile:
         Raises:
             ConfigError: For no versions, or a label on a version the policy does not load.
         """
+        with self._locked():
+            return self._set_entry(name, base_path, versions, labels, known_models)
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """Serialises read-modify-write among pushers of different models (local files)."""
+        if "://" in self.path:
+            yield
+            return
+        import fcntl
+
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        with open(self.path + ".lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _set_entry(self, name, base_path, versions, labels, known_models):
         versions = sorted(set(int(v) for v in versions))
         if not versions:
             raise ConfigError(f"A model config entry needs at least one version. Received: versions={versions}.")

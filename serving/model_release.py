@@ -2,10 +2,11 @@
 
 Pushing (`stage` -> `commit`):
 - Local file systems: the SavedModel is copied to a hidden staging folder inside the model base
-  path (`.staging-<pid>-<id>`; TF Serving ignores names that are not integers), then renamed
-  to its version number in one `rename`, under an exclusive lock on `.kerasknow-push.lock`, so a
-  server never sees a partial version and two pushers never take the same number. A push killed
-  at any point leaves at most a staging folder, removed by the next push.
+  path (`.staging-<id>`; TF Serving ignores names that are not integers), then renamed to its
+  version number in one `rename`, under an exclusive lock on `.kerasknow-push.lock`, so a
+  server never sees a partial version and two pushers never take the same number. An old
+  version is renamed out of the integer names before it is deleted. A push killed at any point
+  leaves at most a hidden folder, removed by the next push.
 - Object stores (`gs://`, `s3://`, ...) have no atomic rename: the version is copied to its
   final folder with `saved_model.pb` last (an object appears whole or not at all), so a server
   sees no `saved_model.pb` until everything else is there, as TFX's Pusher does.
@@ -23,6 +24,7 @@ import datetime
 import json
 import logging
 import os
+import shutil
 import time
 import uuid
 from typing import Dict, List, Optional, Set, Tuple
@@ -38,6 +40,7 @@ logger = logging.getLogger(__name__)
 STABLE, CANARY = "stable", "canary"
 PUSH_RECORD = os.path.join("assets.extra", "kerasknow_push.json")
 STAGING_PREFIX = ".staging-"
+RETIRED_PREFIX = ".retired-"
 LOCK_FILE = ".kerasknow-push.lock"
 
 
@@ -69,6 +72,7 @@ class ModelRelease:
         self.model_name = check_model_name(os.path.basename(self.base_path))
         self.serving_base = os.path.dirname(self.base_path)
         self.config = ModelConfigFile(config_path or os.path.join(self.serving_base, MODELS_CONFIG))
+        self._staging_locks: Dict[str, object] = {}
 
     # ------------------------------------------------------------------------ on disk
 
@@ -147,7 +151,15 @@ class ModelRelease:
             raise ConfigError(f"The model to push has no saved_model.pb. Received: {source_dir!r}.")
         tf.io.gfile.makedirs(self.base_path)
         self.remove_stale_staging()
-        staging = os.path.join(self.base_path, f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}")
+        staging = os.path.join(self.base_path, f"{STAGING_PREFIX}{uuid.uuid4().hex[:16]}")
+        if not self.remote:
+            # Held until commit or discard; the kernel releases it when the process dies, which
+            # is how a later push knows this folder was left by a killed one.
+            import fcntl
+
+            handle = open(staging + ".lock", "w")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            self._staging_locks[staging] = handle
         copy_tree(source_dir, staging)
         record = {"source": source or source_dir, "label": label,
                   "staged_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
@@ -175,25 +187,39 @@ class ModelRelease:
                 if os.path.exists(final):  # taken meanwhile by a pusher that ignored the lock
                     continue
                 raise
+            self._release_staging(staging)
             return version
 
     def discard(self, staging: str) -> None:
         if tf.io.gfile.exists(staging):
             tf.io.gfile.rmtree(staging)
+        self._release_staging(staging)
+
+    def _release_staging(self, staging: str) -> None:
+        handle = self._staging_locks.pop(staging, None)
+        if handle is not None:
+            os.remove(staging + ".lock")
+            handle.close()
 
     def remove_stale_staging(self) -> List[str]:
-        """Removes staging folders whose pushing process is gone (a killed push)."""
+        """Removes the staging folders of pushes that were killed (local file systems: their
+        lock file is free)."""
+        import fcntl
+
         removed = []
-        if not tf.io.gfile.isdir(self.base_path):
+        if self.remote or not os.path.isdir(self.base_path):
             return removed
-        for name in tf.io.gfile.listdir(self.base_path):
-            name = name.rstrip("/")
-            if not name.startswith(STAGING_PREFIX):
+        for name in os.listdir(self.base_path):
+            path = os.path.join(self.base_path, name)
+            if not name.startswith(STAGING_PREFIX) or name.endswith(".lock") or path in self._staging_locks:
                 continue
-            pid = name[len(STAGING_PREFIX):].split("-", 1)[0]
-            if not self.remote and pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
-                continue
-            tf.io.gfile.rmtree(os.path.join(self.base_path, name))
+            with open(path + ".lock", "a") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a live push
+                shutil.rmtree(path, ignore_errors=True)
+                os.remove(path + ".lock")
             removed.append(name)
         return removed
 
@@ -339,6 +365,10 @@ class ModelRelease:
         Returns:
             The deleted versions.
         """
+        if not self.remote:  # what a killed retire left (call under `lock()`)
+            for name in os.listdir(self.base_path):
+                if name.startswith(RETIRED_PREFIX):
+                    shutil.rmtree(os.path.join(self.base_path, name), ignore_errors=True)
         on_disk = self.versions()
         if not keep_versions or len(on_disk) <= keep_versions:
             return []
@@ -348,9 +378,23 @@ class ModelRelease:
         for version in on_disk[:-keep_versions]:
             if version in protected:
                 continue
-            tf.io.gfile.rmtree(self.version_dir(version))
+            self._delete(version)
             removed.append(version)
         return removed
+
+    def _delete(self, version: int) -> None:
+        """Deletes a version so that no server sees it half deleted: locally it is renamed out of
+        the version namespace first; on object stores `saved_model.pb` goes first."""
+        path = self.version_dir(version)
+        if self.remote:
+            for name in SAVED_MODEL_FILES:
+                if tf.io.gfile.exists(os.path.join(path, name)):
+                    tf.io.gfile.remove(os.path.join(path, name))
+            tf.io.gfile.rmtree(path)
+            return
+        retired = os.path.join(self.base_path, f"{RETIRED_PREFIX}{version}-{uuid.uuid4().hex[:8]}")
+        os.rename(path, retired)
+        tf.io.gfile.rmtree(retired)
 
     def describe(self) -> str:
         """One line per version on disk: its labels, whether the policy loads it, its source."""
@@ -402,12 +446,3 @@ def copy_tree(source: str, target: str) -> None:
     for relative in sorted(files, key=lambda f: f in SAVED_MODEL_FILES):
         tf.io.gfile.copy(os.path.join(source, relative), os.path.join(target, relative), overwrite=True)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -46,10 +46,14 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
+def _is_b64(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"b64"}
+
+
 def _string_leaf(value: Any, alias: str) -> bytes:
     if isinstance(value, str):
         return value.encode("utf-8")
-    if isinstance(value, dict) and set(value) == {"b64"} and isinstance(value["b64"], str):
+    if _is_b64(value) and isinstance(value["b64"], str):
         try:
             return base64.b64decode(value["b64"], validate=True)
         except (binascii.Error, ValueError):
@@ -124,7 +128,7 @@ def predict_request_from_json(body: Any, sig_def, model_spec) -> Tuple[predict_p
         instances = body["instances"]
         if not isinstance(instances, list):
             raise _invalid("'instances' must be a JSON list, one entry per row.")
-        if len(names) == 1 and not all(isinstance(r, dict) and set(r) == set(names) for r in instances):
+        if len(names) == 1 and not any(isinstance(r, dict) and not _is_b64(r) for r in instances):
             columns = {names[0]: instances}
         else:
             if not all(isinstance(r, dict) for r in instances):
@@ -136,7 +140,7 @@ def predict_request_from_json(body: Any, sig_def, model_spec) -> Tuple[predict_p
                 raise _invalid("Every instance must have the same keys.")
     else:
         inputs = body["inputs"]
-        if isinstance(inputs, dict) and (len(names) != 1 or set(inputs) == set(names)):
+        if isinstance(inputs, dict) and not _is_b64(inputs):
             columns = inputs
         elif len(names) == 1:
             columns = {names[0]: inputs}

@@ -66,3 +66,22 @@ def message_class(name: str):
     32
     """
     return message_factory.GetMessageClass(_pool().FindMessageTypeByName(f"{_PACKAGE}.{name}"))
+
+
+def monitoring_config_text(path: str = "/monitoring/prometheus/metrics") -> str:
+    """The text of a `--monitoring_config_file` that serves Prometheus metrics at `path`.
+
+    Example:
+
+    >>> print(monitoring_config_text(), end="")
+    prometheus_config {
+      enable: true
+      path: "/monitoring/prometheus/metrics"
+    }
+    """
+    from google.protobuf import text_format
+
+    config = message_class("MonitoringConfig")()
+    config.prometheus_config.enable = True
+    config.prometheus_config.path = path
+    return text_format.MessageToString(config)

@@ -108,6 +108,15 @@ class TaskFamily(abc.ABC):
         serialised tf.Examples."""
 
     @abc.abstractmethod
+    def serving_inputs(self, examples: List[Dict[str, Any]]) -> Dict[str, List[bytes]]:
+        """What a client sends `serving_default` for decoded examples: input name -> one raw
+        value per example (the pusher's warm-up requests and preflight are built from it).
+
+        Args:
+            examples: Decoded examples (`kerasknow.data.example_codec.decode_example`).
+        """
+
+    @abc.abstractmethod
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]],
                  labels: List[str], config: RunConfig) -> Dict[str, Any]:
         """Scores the exported SavedModel on the eval examples through one of its signatures

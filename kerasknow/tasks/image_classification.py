@@ -100,10 +100,13 @@ class ImageClassification(TaskFamily):
 
         export_image_classifier(model, export_dir, ctx.labels)
 
+    def serving_inputs(self, examples: List[Dict[str, Any]]) -> Dict[str, List[bytes]]:
+        return {"images": [ex["image"][0] for ex in examples]}
+
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]], labels: List[str],
                  config: RunConfig) -> Dict[str, Any]:
         from kerasknow.metrics.served_classifier_eval import evaluate_served_classifier
 
         return evaluate_served_classifier(
-            saved_model_dir, "images", [ex["image"][0] for ex in eval_examples],
+            saved_model_dir, "images", self.serving_inputs(eval_examples)["images"],
             [ex["label"][0].decode("utf-8") for ex in eval_examples], labels, batch_size=EVAL_BATCH)

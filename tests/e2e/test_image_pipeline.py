@@ -82,7 +82,7 @@ def test_compile_image_pipeline_for_kubeflow(image_run, tmp_path):
     pipeline = json.loads(spec.read_text())
     assert pipeline["pipelineSpec"]["pipelineInfo"]["name"] == "kerasknow-image-classification"
     tasks = pipeline["pipelineSpec"]["root"]["dag"]["tasks"]
-    assert set(tasks) >= {"KnowledgeExampleGen", "KnowledgeValidator", "Tuner", "Trainer", "KnowledgeEvaluator", "Pusher"}
+    assert set(tasks) >= {"KnowledgeExampleGen", "KnowledgeValidator", "Tuner", "Trainer", "KnowledgeEvaluator", "KnowledgePusher"}
 
 
 def test_too_many_bad_images_fail_with_paths_and_keep_earlier_outputs(image_run, tmp_path, capsys):

@@ -103,7 +103,7 @@ def test_compile_ner_pipeline_for_kubeflow(ner_run, tmp_path, capsys):
     pipeline = json.loads(spec.read_text())
     assert pipeline["pipelineSpec"]["pipelineInfo"]["name"] == "kerasknow-ner"
     tasks = pipeline["pipelineSpec"]["root"]["dag"]["tasks"]
-    assert set(tasks) >= {"KnowledgeExampleGen", "KnowledgeValidator", "Tuner", "Trainer", "KnowledgeEvaluator", "Pusher"}
+    assert set(tasks) >= {"KnowledgeExampleGen", "KnowledgeValidator", "Tuner", "Trainer", "KnowledgeEvaluator", "KnowledgePusher"}
     assert '\\"task\\": \\"ner\\"' in spec.read_text()
 
 

@@ -71,12 +71,12 @@ def test_a_rerun_runs_exactly_the_steps_whose_config_sections_changed(pipeline_r
     assert {"KnowledgeExampleGen", "StatisticsGen", "Tuner", "Trainer"} <= cached
     assert again.pushed_model == first.pushed_model and sorted(os.listdir(cfg.serving_model_dir())) == versions
 
-    # A blessing threshold reaches only the evaluator (and the Pusher, which reads its blessing).
+    # A blessing threshold reaches only the evaluator (and the KnowledgePusher, which reads its blessing).
     # This one refuses the model: nothing new is pushed, the served version stays.
     with pytest.raises(BlessingError, match=r"NOT blessed.*accuracy .* < 1.0 \(--min-accuracy / blessing.min_accuracy\)"):
         run_local(cfg.with_overrides({"blessing.min_accuracy": 1.0}))
     ran, cached = _ran(cfg)
-    assert ran == {"KnowledgeEvaluator", "Pusher"}, ran
+    assert ran == {"KnowledgeEvaluator", "KnowledgePusher"}, ran
     assert {"KnowledgeExampleGen", "StatisticsGen", "ImportSchemaGen", "KnowledgeValidator", "Tuner",
             "Trainer"} <= cached
     assert sorted(os.listdir(cfg.serving_model_dir())) == versions
