@@ -8,7 +8,7 @@ import pytest
 
 from kerasknow.cli import main
 from kerasknow.local_run import run_local
-from e2e_configs import small_config
+from e2e_configs import assert_same_answers, served_both_ways, small_config
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +35,13 @@ def test_pipeline_pushes_a_served_model_with_reports_and_logs(pipeline_run):
     assert glob.glob(os.path.join(out, "tfx", "Trainer", "model_run", "*", "**", "events.out.tfevents.*"),
                      recursive=True)
     assert os.path.exists(os.path.join(out, "schema", "schema.pbtxt"))
+    assert open(os.path.join(out, "reports", "serving", "preflight.txt")).readline().startswith("preflight: PASSED")
 
 
-def test_served_prediction_over_grpc(pipeline_run):
-    from kerasknow.serving.model_server import DevModelServer
-    from kerasknow.serving.prediction_client import PredictionClient
-
+def test_served_prediction_over_grpc_and_rest(pipeline_run):
     cfg, _ = pipeline_run
-    name = cfg.serving.model_name
-    with DevModelServer(cfg.serving_model_dir(), name, port=0) as server:
-        with PredictionClient(f"127.0.0.1:{server.port}", name) as client:
-            out = client.predict_texts(["Shares fell sharply.", "The team won the cup."])
+    out, via_rest = served_both_ways(cfg, {"texts": ["Shares fell sharply.", "The team won the cup."]})
+    assert_same_answers(out, via_rest)
     assert out["probabilities"].shape == (2, 5)
     assert {v.decode() if isinstance(v, bytes) else v for v in out["labels"]} <= {
         "business", "entertainment", "politics", "sports", "tech"}
