@@ -176,6 +176,11 @@ def serve_main(
         # An application entry point: show the server's load/swap messages unless the caller
         # configured logging already.
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # Containers stop a server with SIGTERM: stop taking requests, let those in flight finish.
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
         limits = ServerLimits(max_request_bytes=args.max_request_bytes, max_request_batch=args.max_request_batch,
                               max_json_depth=args.max_json_depth, max_queued_requests=args.max_queued_requests)
@@ -191,12 +196,9 @@ def serve_main(
             load_retry_interval_seconds=args.load_retry_interval_seconds)
         server.start()
     except (KerasknowError, OSError, ValueError) as e:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         return _fail(parser.prog, e)
-    stop = threading.Event()
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        # Containers stop a server with SIGTERM: stop taking requests, let those in flight finish.
-        previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
         if on_started is not None:
             on_started(server)
