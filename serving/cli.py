@@ -65,14 +65,11 @@ def build_serve_parser(prog: str = "kerasknow serve") -> argparse.ArgumentParser
     parser.add_argument("--monitoring-config-file", metavar="FILE",
                         help="TF Serving MonitoringConfig text: where the Prometheus metrics are served on the "
                         "REST port (default: /monitoring/prometheus/metrics).")
-    parser.add_argument("--max-request-bytes", type=int, default=64 * 2**20, metavar="N",
-                        help="Largest request message or REST body (default: %(default)s).")
-    parser.add_argument("--max-request-batch", type=int, default=1024, metavar="N",
-                        help="Most rows one input of one request may have (default: %(default)s).")
-    parser.add_argument("--max-json-depth", type=int, default=32, metavar="N",
-                        help="Deepest JSON nesting of a REST body (default: %(default)s).")
-    parser.add_argument("--max-queued-requests", type=int, default=64, metavar="N",
-                        help="Requests in flight or waiting before more are refused (default: %(default)s).")
+    from kerasknow.serving.server_limits import ServerLimits
+
+    for field, flag in ServerLimits.FLAGS.items():
+        parser.add_argument(flag, dest=field, type=int, default=getattr(ServerLimits, field), metavar="N",
+                            help=f"{ServerLimits.HELP[field]} (default: %(default)s).")
     parser.add_argument("--model-threads", type=int, default=0, metavar="N",
                         help="Threads running models without batching (default: one per CPU core).")
     parser.add_argument("--max-num-load-retries", type=int, default=5, metavar="N",
@@ -182,8 +179,7 @@ def serve_main(
         # Containers stop a server with SIGTERM: stop taking requests, let those in flight finish.
         previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
-        limits = ServerLimits(max_request_bytes=args.max_request_bytes, max_request_batch=args.max_request_batch,
-                              max_json_depth=args.max_json_depth, max_queued_requests=args.max_queued_requests)
+        limits = ServerLimits(**{field: getattr(args, field) for field in ServerLimits.FLAGS})
         server = DevModelServer(
             args.model_base_path, args.model_name, host=args.host, port=args.port, poll_seconds=args.poll_seconds,
             model_config_file=args.model_config_file,

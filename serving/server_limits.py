@@ -33,6 +33,10 @@ class ServerLimits:
 
     FLAGS = {"max_request_bytes": "--max-request-bytes", "max_request_batch": "--max-request-batch",
              "max_json_depth": "--max-json-depth", "max_queued_requests": "--max-queued-requests"}
+    HELP = {"max_request_bytes": "largest request message or REST body",
+            "max_request_batch": "most rows one input of one request may have",
+            "max_json_depth": "deepest JSON nesting of a REST body",
+            "max_queued_requests": "requests in flight or waiting before more are refused"}
 
     def __post_init__(self):
         for field in dataclasses.fields(self):

@@ -121,7 +121,7 @@ def test_real_demo_path_on_bbc_subset_with_minilm(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_real_push_serve_and_hot_swap_under_load_with_minilm(tmp_path):
-    """The real thing: MiniLM on 8 BBC articles per class, pushed with its preflight and warm-up,
+    """The real thing: MiniLM on 10 BBC articles per class, pushed with its preflight and warm-up,
     served from models.config (REST, batching); a second run pushes a new version while clients
     send requests, the pusher moves `stable` once the server has loaded it, then a rollback; no
     request fails."""
@@ -133,8 +133,9 @@ def test_real_push_serve_and_hot_swap_under_load_with_minilm(tmp_path):
     from kerasknow.serving.model_server import DevModelServer
     from kerasknow.serving.prediction_client import PredictionClient
 
-    plan = text_demo(str(tmp_path / "demo"), 8)
-    cfg = plan.config.with_overrides({"tuning.trials": 1, "training.epochs": 1, "blessing.min_accuracy": 0.0})
+    plan = text_demo(str(tmp_path / "demo"), 10)
+    cfg = plan.config.with_overrides({"tuning.trials": 1, "training.epochs": 1, "blessing.min_accuracy": 0.0,
+                                      "validation.min_examples_per_label": 3})
     first = run_local(cfg)
     preflight = open(os.path.join(cfg.output, "reports", "serving", "preflight.txt")).read()
     assert preflight.startswith("preflight: PASSED") and "outputs equal the in-process model's" in preflight

@@ -16,24 +16,6 @@ POLL = 0.1
 TEXTS = ["hi", "a much longer text"]
 
 
-@pytest.fixture
-def make_server():
-    servers = []
-
-    def make(base, **kwargs):
-        kwargs.setdefault("port", 0)
-        kwargs.setdefault("poll_seconds", POLL)
-        server = DevModelServer(base, MODEL_NAME, **kwargs)
-        servers.append(server)
-        return server
-
-    try:
-        yield make
-    finally:
-        for server in servers:
-            server.stop(grace=0)
-
-
 def _break(base, version):
     broken = os.path.join(base, str(version))
     os.makedirs(broken)
