@@ -397,7 +397,7 @@ class ModelRelease:
         tf.io.gfile.rmtree(retired)
 
     def describe(self) -> str:
-        """One line per version on disk: its labels, whether the policy loads it, its source."""
+        """One line per version on disk: whether the version policy loads it, its labels, its source."""
         versions, labels = self.entry()
         by_version: Dict[int, List[str]] = {}
         for label, version in labels.items():
@@ -405,9 +405,9 @@ class ModelRelease:
         lines = [f"model {self.model_name!r} at {self.base_path} ({self.config.path}):"]
         for version in reversed(self.versions()):
             marks = ", ".join(sorted(by_version.get(version, [])))
-            loaded = "loaded" if version in versions else "on disk"
+            policy = "in policy" if version in versions else "on disk"
             source = self.push_record(version).get("source", "")
-            lines.append(f"  {version}  {loaded:7s}  {marks or '-':14s} {source}")
+            lines.append(f"  {version}  {policy:9s}  {marks or '-':14s} {source}")
         if len(lines) == 1:
             lines.append("  (no versions)")
         return "\n".join(lines)

@@ -166,4 +166,4 @@ def test_promote_and_versions_commands(tmp_path, toy_templates, capsys):
     assert "Nothing to promote" in capsys.readouterr().out
     assert release_main("versions", ["--model-base-path", base]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1].split()[:3] == [str(v2), "loaded", "stable"] and lines[2].split()[:2] == [str(v1), "loaded"]
+    assert lines[1].split()[:4] == [str(v2), "in", "policy", "stable"] and lines[2].split()[:3] == [str(v1), "in", "policy"]
