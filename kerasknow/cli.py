@@ -71,8 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--output", required=True, metavar="DIR")
     board.add_argument("--port", type=int, default=6006)
 
-    sub.add_parser("serve", help="local development server speaking TF Serving's gRPC API", add_help=False)
-    sub.add_parser("predict", help="gRPC client for TF Serving (or kerasknow serve)", add_help=False)
+    sub.add_parser("serve", help="development server speaking TF Serving's gRPC and REST APIs", add_help=False)
+    sub.add_parser("predict", help="gRPC or REST client for TF Serving (or kerasknow serve)", add_help=False)
+    sub.add_parser("versions", help="a pushed model's versions, labels and what models.config loads", add_help=False)
+    sub.add_parser("promote", help="move the stable/canary label to the version the last push added", add_help=False)
+    sub.add_parser("rollback", help="make an earlier version the served one (nothing is deleted)", add_help=False)
     return parser
 
 
@@ -87,12 +90,14 @@ def _tensorboard(output: str, port: int) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # serve/predict own their flags (and --help); hand them the rest of the line untouched.
-    if argv and argv[0] in ("serve", "predict"):
+    # The serving commands own their flags (and --help); hand them the rest of the line untouched.
+    if argv and argv[0] in ("serve", "predict", "versions", "promote", "rollback"):
         from kerasknow.serving import cli as serving_cli
 
-        fn = serving_cli.serve_main if argv[0] == "serve" else serving_cli.predict_main
-        return fn(argv[1:])
+        if argv[0] in ("serve", "predict"):
+            fn = serving_cli.serve_main if argv[0] == "serve" else serving_cli.predict_main
+            return fn(argv[1:])
+        return serving_cli.release_main(argv[0], argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:

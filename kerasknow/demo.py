@@ -240,4 +240,8 @@ def run_demo(task: str, output: str, examples_per_label: int = 0, update: bool =
           f"-> kerasknow tensorboard --output {output}")
     print(f"  serve it:         kerasknow serve --model-base-path {os.path.abspath(cfg.serving_model_dir())} "
           f"--model-name {cfg.serving.model_name}")
+    serving = os.path.abspath(os.path.dirname(cfg.serving_model_dir()))
+    print(f"  or every model:   kerasknow serve --model-config-file {os.path.join(serving, 'models.config')} "
+          f"--allow-version-labels-for-unavailable-models --rest-port 8501  (preflight: "
+          f"{os.path.join(os.path.abspath(result.reports), 'serving', 'preflight.txt')})")
     return 0

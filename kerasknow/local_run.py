@@ -133,7 +133,7 @@ def run_result(config: RunConfig) -> RunResult:
             "The model was trained but NOT blessed, so nothing was pushed: "
             + "; ".join(metrics.get("not_blessed_because", []))
             + (f". The served version stays {served}" if served else "") + f". Metrics: {metrics_path}")
-    pushed = step_output(metadata_path, "Pusher", "pushed_model")
+    pushed = step_output(metadata_path, "KnowledgePusher", "pushed_model")
     destination = None
     if pushed is not None and pushed.custom_properties["pushed"].int_value:
         destination = pushed.custom_properties["pushed_destination"].string_value

@@ -1,13 +1,12 @@
 """The knowledge pipeline, the same shape for every task family and for first runs and updates.
 
 KnowledgeExampleGen -> StatisticsGen -> SchemaGen | ImportSchemaGen -> KnowledgeValidator ->
-KnowledgeBase -> Tuner -> Trainer -> KnowledgeEvaluator -> Pusher, with the `previous_knowledge`
+KnowledgeBase -> Tuner -> Trainer -> KnowledgeEvaluator -> KnowledgePusher, with the `previous_knowledge`
 resolver (the latest blessed model and the knowledge base it learnt, from ML Metadata) feeding
 the validator (drift, schema evolution, conflicts), the knowledge base (the update's training
 set), the Trainer (warm start) and the evaluator (forgetting). On a first run it resolves nothing
 and the same nodes build the first model.
 """
-import os
 from typing import List, Optional
 
 from kerasknow.config import RunConfig
@@ -76,6 +75,7 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
     from kerasknow.components.knowledge_base import KnowledgeBase
     from kerasknow.components.knowledge_evaluator import KnowledgeEvaluator
     from kerasknow.components.knowledge_example_gen import KnowledgeExampleGen
+    from kerasknow.components.knowledge_pusher import KnowledgePusher
     from kerasknow.components.knowledge_validator import KnowledgeValidator
     from kerasknow.tfx_module import CONFIG_KEY
     from kerasknow.training.train_context import TRAINING_SECTIONS
@@ -116,11 +116,8 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
         eval_args=tfx.proto.EvalArgs(num_steps=0), custom_config=custom_config)
     evaluator = KnowledgeEvaluator(model=trainer.outputs["model"], examples=training, config=config,
                                    baseline_model=previous.outputs["model"])
-    pusher = tfx.components.Pusher(
-        model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(
-                base_directory=os.path.abspath(config.serving_model_dir()))))
+    pusher = KnowledgePusher(model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
+                             examples=training, config=config)
     components += [trainer, evaluator, pusher]
 
     return tfx.dsl.Pipeline(

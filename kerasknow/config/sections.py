@@ -301,21 +301,65 @@ class BlessingConfig:
 
 @dataclasses.dataclass
 class ServingConfig:
-    """Where and as what the blessed model is pushed (Pusher).
+    """Where and how the blessed model is pushed, and the TF Serving files written beside it
+    (KnowledgePusher).
 
     Args:
         model_name: The TF Serving model name; the model base path is `<base_path>/<model_name>`.
-        base_path: The folder of TF Serving model base paths; empty for `<output>/serving`.
+        base_path: The folder of TF Serving model base paths (and `models.config`,
+            `batching.config`, `monitoring.config`); empty for `<output>/serving`.
+        keep_versions: Versions kept on disk, newest first (0: all); one `models.config`
+            loads or labels is never deleted.
+        warmup_requests: Warm-up requests written to `assets.extra/tf_serving_warmup_requests`,
+            one eval example each (0 to 1000, TF Serving's limit).
+        canary: The new version gets the `canary` label and `stable` stays where it is.
+        server: `host:port` of the TF Serving (gRPC) that serves `models.config`: the pusher
+            waits until it has loaded the new version, then moves the label to it. Empty: the
+            label moves with `kerasknow promote` (TF Serving refuses a label on a version it
+            has not loaded).
+        label_wait_seconds: How long the pusher waits for `server`.
+        max_batch_size, batch_timeout_micros, num_batch_threads, max_enqueued_batches: The
+            `batching.config` (TF Serving's `BatchingParameters`); 0 leaves the last two out
+            (TF Serving then uses one thread per core and 10 batches).
     """
 
     model_name: str = "knowledge"
     base_path: str = ""
+    keep_versions: int = 3
+    warmup_requests: int = 16
+    canary: bool = False
+    server: str = ""
+    label_wait_seconds: float = 300.0
+    max_batch_size: int = 32
+    batch_timeout_micros: int = 2000
+    num_batch_threads: int = 0
+    max_enqueued_batches: int = 0
 
     def validate(self) -> None:
         name = self.model_name
-        if not isinstance(name, str) or not name or "/" in name or "\\" in name or name in (".", ".."):
+        if not isinstance(name, str) or not name or "/" in name or "\\" in name or name in (".", "..") \
+                or name != name.strip():
             raise ConfigError(f"{setting('serving.model_name')} must be a non-empty folder name without '/' "
                               f"(and not '.' or '..'). Received: model_name={name!r}")
+        check_positive_int("serving.keep_versions", self.keep_versions, minimum=0)
+        check_positive_int("serving.warmup_requests", self.warmup_requests, minimum=0)
+        if self.warmup_requests > 1000:
+            raise ConfigError(f"{setting('serving.warmup_requests')} must be at most 1000 (TF Serving refuses to load "
+                              f"a version with more). Received: warmup_requests={self.warmup_requests}")
+        if not isinstance(self.canary, bool):
+            raise ConfigError(f"{setting('serving.canary')} must be true or false. Received: canary={self.canary!r}")
+        server = self.server
+        if not isinstance(server, str) or (server and (":" not in server or not server.rsplit(":", 1)[1].isdigit())):
+            raise ConfigError(f"{setting('serving.server')} must be empty or host:port of a TF Serving gRPC endpoint. "
+                              f"Received: server={server!r}")
+        if isinstance(self.label_wait_seconds, bool) or not isinstance(self.label_wait_seconds, (int, float)) \
+                or self.label_wait_seconds <= 0:
+            raise ConfigError(f"{setting('serving.label_wait_seconds')} must be a number of seconds > 0. Received: "
+                              f"label_wait_seconds={self.label_wait_seconds!r}")
+        check_positive_int("serving.max_batch_size", self.max_batch_size)
+        check_positive_int("serving.batch_timeout_micros", self.batch_timeout_micros, minimum=0)
+        check_positive_int("serving.num_batch_threads", self.num_batch_threads, minimum=0)
+        check_positive_int("serving.max_enqueued_batches", self.max_enqueued_batches, minimum=0)
 
 
 #: Section name -> its class, in the order configs are written.

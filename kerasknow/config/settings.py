@@ -72,6 +72,10 @@ def config_flags() -> Tuple[ConfigFlag, ...]:
         ConfigFlag("serving.model_name", "TF Serving model name", metavar="NAME"),
         ConfigFlag("serving.base_path", "folder of TF Serving model base paths; the model goes to DIR/NAME/VERSION "
                    "(empty: OUTPUT/serving)", metavar="DIR"),
+        ConfigFlag("serving.keep_versions", "versions kept on disk, newest first (0: all; served ones are never "
+                   "deleted)", type=int, metavar="N"),
+        ConfigFlag("serving.warmup_requests", "warm-up requests written with each pushed version (0-1000)", type=int,
+                   metavar="N"),
         ConfigFlag("model.checkpoint", "BERT checkpoint folder or hub name (empty: the offline all-MiniLM-L6-v2)",
                    metavar="DIR_OR_NAME"),
         ConfigFlag("model.backbone", "image backbone, a tf.keras.applications name", metavar="NAME"),

@@ -166,10 +166,6 @@ class TaskFamily(abc.ABC):
         return fit_phases(model, self.phases(model, ctx), train_ds, eval_ds, callbacks, verbose=fit_verbosity())
 
     # ---- evaluation and export -----------------------------------------------------------
-    def serving_inputs(self, examples: List[Dict[str, Any]]):
-        """`(input name, values)` of `serving_default` for decoded examples (classifiers)."""
-        raise NotImplementedError(f"{type(self).__name__} does not serve single-label predictions.")
-
     def retention(self, candidate_dir: str, blessed_dir: str, old_examples: List[Dict[str, Any]],
                   old_labels: List[str], max_forgetting: float) -> Dict[str, Any]:
         """What the candidate kept of the old knowledge (`kerasknow.metrics.retention`), on old
@@ -177,7 +173,7 @@ class TaskFamily(abc.ABC):
         from kerasknow.metrics.retention import classification_retention
         from kerasknow.metrics.served_classifier_eval import served_probabilities
 
-        name, inputs = self.serving_inputs(old_examples)
+        (name, inputs), = self.serving_inputs(old_examples).items()
         index = {label: i for i, label in enumerate(old_labels)}
         y_true = [index[self.example_labels(ex)[0]] for ex in old_examples]
         return classification_retention(served_probabilities(blessed_dir, name, inputs),
@@ -195,6 +191,15 @@ class TaskFamily(abc.ABC):
     def export(self, model, export_dir: str, ctx: TrainContext) -> None:
         """Writes a SavedModel with `serving_default` on raw input and `serving_examples` on
         serialised tf.Examples."""
+
+    @abc.abstractmethod
+    def serving_inputs(self, examples: List[Dict[str, Any]]) -> Dict[str, List[bytes]]:
+        """What a client sends `serving_default` for decoded examples: input name -> one raw
+        value per example (the pusher's warm-up requests and preflight are built from it).
+
+        Args:
+            examples: Decoded examples (`kerasknow.data.example_codec.decode_example`).
+        """
 
     @abc.abstractmethod
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]],

@@ -146,6 +146,10 @@ class NamedEntityRecognition(TaskFamily):
                              served_tags(blessed_dir, sentences), served_tags(candidate_dir, sentences),
                              old_types, max_forgetting)
 
+    def serving_inputs(self, examples: List[Dict[str, Any]]) -> Dict[str, List[bytes]]:
+        # A client sends the sentence as text; the tokens joined by spaces are that text.
+        return {"texts": [b" ".join(ex["tokens"]) for ex in examples]}
+
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]], labels: List[str],
                  config: RunConfig) -> Dict[str, Any]:
         from kerasknow.ner.ner_evaluation import evaluate_ner_model

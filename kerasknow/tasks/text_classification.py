@@ -84,14 +84,13 @@ class TextClassification(TaskFamily):
 
         export_text_classifier(model, export_dir, run_tokenizer(ctx.config), ctx.labels)
 
-    def serving_inputs(self, examples: List[Dict[str, Any]]):
-        return "texts", [ex["text"][0] for ex in examples]
+    def serving_inputs(self, examples: List[Dict[str, Any]]) -> Dict[str, List[bytes]]:
+        return {"texts": [ex["text"][0] for ex in examples]}
 
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]], labels: List[str],
                  config: RunConfig) -> Dict[str, Any]:
         from kerasknow.metrics.served_classifier_eval import evaluate_served_classifier
 
-        name, inputs = self.serving_inputs(eval_examples)
-        return evaluate_served_classifier(saved_model_dir, name, inputs,
-                                          [self.example_labels(ex)[0] for ex in eval_examples], labels,
-                                          batch_size=EVAL_BATCH)
+        return evaluate_served_classifier(
+            saved_model_dir, "texts", self.serving_inputs(eval_examples)["texts"],
+            [ex["label"][0].decode("utf-8") for ex in eval_examples], labels, batch_size=EVAL_BATCH)

@@ -8,7 +8,7 @@ import pytest
 
 from kerasknow.cli import main
 from kerasknow.local_run import run_local
-from e2e_configs import small_config
+from e2e_configs import assert_same_answers, served_both_ways, small_config
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +35,13 @@ def test_pipeline_pushes_a_served_model_with_reports_and_logs(pipeline_run):
     assert glob.glob(os.path.join(out, "tfx", "Trainer", "model_run", "*", "**", "events.out.tfevents.*"),
                      recursive=True)
     assert os.path.exists(os.path.join(out, "schema", "schema.pbtxt"))
+    assert open(os.path.join(out, "reports", "serving", "preflight.txt")).readline().startswith("preflight: PASSED")
 
 
-def test_served_prediction_over_grpc(pipeline_run):
-    from kerasknow.serving.model_server import DevModelServer
-    from kerasknow.serving.prediction_client import PredictionClient
-
+def test_served_prediction_over_grpc_and_rest(pipeline_run):
     cfg, _ = pipeline_run
-    name = cfg.serving.model_name
-    with DevModelServer(cfg.serving_model_dir(), name, port=0) as server:
-        with PredictionClient(f"127.0.0.1:{server.port}", name) as client:
-            out = client.predict_texts(["Shares fell sharply.", "The team won the cup."])
+    out, via_rest = served_both_ways(cfg, {"texts": ["Shares fell sharply.", "The team won the cup."]})
+    assert_same_answers(out, via_rest)
     assert out["probabilities"].shape == (2, 5)
     assert {v.decode() if isinstance(v, bytes) else v for v in out["labels"]} <= {
         "business", "entertainment", "politics", "sports", "tech"}
@@ -71,13 +67,13 @@ def test_a_rerun_runs_exactly_the_steps_whose_config_sections_changed(pipeline_r
     assert {"KnowledgeExampleGen", "StatisticsGen", "Tuner", "Trainer"} <= cached
     assert again.pushed_model == first.pushed_model and sorted(os.listdir(cfg.serving_model_dir())) == versions
 
-    # A blessing threshold reaches only the evaluator (and the Pusher, which reads its blessing).
+    # A blessing threshold reaches only the evaluator (and the KnowledgePusher, which reads its blessing).
     # This one refuses the model: nothing new is pushed, the served version stays.
     with pytest.raises(BlessingError, match=r"NOT blessed.*accuracy .* < 1.0000, the configured minimum "
                                           r"\(--min-accuracy / blessing.min_accuracy\). The served version stays "):
         run_local(cfg.with_overrides({"blessing.min_accuracy": 1.0}))
     ran, cached = _ran(cfg)
-    assert ran == {"KnowledgeEvaluator", "Pusher"}, ran
+    assert ran == {"KnowledgeEvaluator", "KnowledgePusher"}, ran
     assert {"KnowledgeExampleGen", "StatisticsGen", "ImportSchemaGen", "KnowledgeValidator", "Tuner",
             "Trainer"} <= cached
     assert sorted(os.listdir(cfg.serving_model_dir())) == versions
@@ -130,3 +126,84 @@ def test_real_demo_path_on_bbc_subset_with_minilm(tmp_path, capsys):
     metrics = json.load(open(tmp_path / "demo" / "reports" / "evaluation" / "metrics.json"))
     assert metrics["accuracy"] > 0.7, metrics  # chance is 0.2
     assert "served prediction" in printed and "pushed model:" in printed
+
+
+@pytest.mark.slow
+def test_real_push_serve_and_hot_swap_under_load_with_minilm(tmp_path):
+    """The real thing: MiniLM on 10 BBC articles per class, pushed with its preflight and warm-up,
+    served from models.config (REST, batching); a second run pushes a new version while clients
+    send requests, the pusher moves `stable` once the server has loaded it, then a rollback; no
+    request fails."""
+    import threading
+
+    from kerasknow.demo import text_demo
+    from kerasknow.serving.cli import release_main
+    from kerasknow.serving.model_release import ModelRelease
+    from kerasknow.serving.model_server import DevModelServer
+    from kerasknow.serving.prediction_client import PredictionClient
+
+    plan = text_demo(str(tmp_path / "demo"), 10)
+    cfg = plan.config.with_overrides({"training.epochs": 1, "model.max_seq_length": 64, "blessing.min_accuracy": 0.0,
+                                      "validation.min_examples_per_label": 3})
+    first = run_local(cfg, enable_tuning=False)
+    preflight = open(os.path.join(cfg.output, "reports", "serving", "preflight.txt")).read()
+    assert preflight.startswith("preflight: PASSED") and "outputs equal the in-process model's" in preflight
+    serving = os.path.dirname(cfg.serving_model_dir())
+    release = ModelRelease(cfg.serving_model_dir())
+    v1 = int(os.path.basename(first.pushed_model))
+    assert release.entry() == ({v1}, {"stable": v1})
+
+    server = DevModelServer(model_config_file=os.path.join(serving, "models.config"), port=0, rest_port=0,
+                            poll_seconds=0.2, model_config_poll_seconds=0.2,
+                            allow_version_labels_for_unavailable_models=True,
+                            batching_parameters_file=os.path.join(serving, "batching.config"))
+    answers, failures, stop = [], [], threading.Event()
+
+    def client_loop():
+        with PredictionClient(f"127.0.0.1:{server.port}", cfg.serving.model_name, timeout=120) as client:
+            for _ in range(20000):  # bounded; stopped much earlier
+                if stop.is_set():
+                    return
+                try:
+                    out = client.predict(
+                        {"texts": plan.samples}, version_label="stable")
+                    answers.append(out["probabilities"].shape)
+                except Exception as e:  # noqa: BLE001  (counted: there must be none)
+                    failures.append(repr(e))
+                stop.wait(0.05)
+
+    with server:
+        versions = server.models[cfg.serving.model_name]
+        assert 0 < versions.servable(v1).warmup_requests <= cfg.serving.warmup_requests
+        clients = [threading.Thread(target=client_loop) for _ in range(2)]
+        for thread in clients:
+            thread.start()
+        try:
+            # A retrained model, pushed while the clients run; the pusher waits for this server.
+            second = run_local(cfg.with_overrides({"training.seed": 7, "serving.server": f"127.0.0.1:{server.port}",
+                                                   "serving.label_wait_seconds": 120}), enable_tuning=False)
+            v2 = int(os.path.basename(second.pushed_model))
+            assert v2 > v1 and release.entry() == ({v1, v2}, {"stable": v2})
+            assert _wait(lambda: versions.version_labels.get("stable") == v2)
+            served_v2 = len(answers)
+            assert release_main("rollback", ["--model-base-path", cfg.serving_model_dir()]) == 0
+            assert _wait(lambda: versions.version_labels.get("stable") == v1 and versions.loaded_versions == [v1])
+            assert _wait(lambda: len(answers) > served_v2 + 10)
+        finally:
+            stop.set()
+            for thread in clients:
+                thread.join(timeout=120)
+    assert not failures, failures[:3]
+    assert answers and set(answers) == {(len(plan.samples), 5)}
+    assert release.versions() == [v1, v2]  # the rollback deleted nothing
+
+
+def _wait(condition, timeout: float = 120.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
