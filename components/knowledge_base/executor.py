@@ -17,11 +17,10 @@ from kerasknow.data.label_vocabulary import read_labels, write_labels
 from kerasknow.data.write_examples import write_examples
 from kerasknow.update.knowledge_merge import SPLITS, TRAINING_SPLITS, merge_knowledge
 from kerasknow.update.previous_knowledge import PreviousKnowledge
+from kerasknow.update.update_plan import UPDATE_FILE
 
 logger = logging.getLogger(__name__)
 
-#: Written into the training examples: what the merge did, for the run's report and the evaluator.
-UPDATE_FILE = "update.json"
 
 
 def _write_splits(artifact, splits, records):

@@ -223,6 +223,9 @@ class Executor(KnowledgeExecutor):
         kept = step.outputs[KEPT_SCHEMA_KEY]
         fileio.makedirs(kept.uri)
         io_utils.write_pbtxt_file(os.path.join(kept.uri, SCHEMA_FILE), schema)
+        # A copy beside the report for people to read and curate (pass it back with --schema);
+        # the pipeline itself resolves the kept schema from ML Metadata, never from this copy.
+        io_utils.write_pbtxt_file(os.path.join(stable, SCHEMA_FILE), schema)
 
         report_path = os.path.join(stable, "report.txt")
         print(f"[kerasknow] validation: {report['errors']} errors, {report['warnings']} warnings; "

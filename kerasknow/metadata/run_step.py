@@ -12,11 +12,15 @@ class RunStep:
         state: `complete` (it ran), `cached` (TFX reused an earlier execution's outputs),
             `failed`, `running`, `new` or `canceled`.
         execution_id: The ML Metadata execution id.
+        resolver: True for a resolver node (such as `previous_knowledge`): TFX runs those on
+            every pipeline run, as they read ML Metadata rather than compute outputs, so they
+            are never `cached`.
     """
 
     node: str
     state: str
     execution_id: int
+    resolver: bool = False
 
 
 def open_store(metadata_path: str):
@@ -73,7 +77,9 @@ def pipeline_run_steps(metadata_path: str, run_id: Optional[str] = None) -> List
         nodes = [c.name for c in store.get_contexts_by_execution(execution.id) if c.type == "node"]
         node = nodes[0].split(".", 1)[-1] if nodes else execution.name
         state = metadata_store_pb2.Execution.State.Name(execution.last_known_state).lower()
-        steps.append(RunStep(node=node, state=state, execution_id=execution.id))
+        kind = store.get_execution_types_by_id([execution.type_id])[0].name
+        steps.append(RunStep(node=node, state=state, execution_id=execution.id,
+                             resolver=kind.rsplit(".", 1)[-1] == "Resolver"))
     return steps
 
 

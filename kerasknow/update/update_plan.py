@@ -4,6 +4,9 @@ import json
 import os
 from typing import List, Optional
 
+#: Written by KnowledgeBase beside the training examples: what the merge did and what it builds on.
+UPDATE_FILE = "update.json"
+
 
 @dataclasses.dataclass(frozen=True)
 class UpdatePlan:
@@ -38,7 +41,6 @@ class UpdatePlan:
         not write (e.g. a test's own files)."""
         from tfx.dsl.io import fileio
 
-        from kerasknow.components.knowledge_base.executor import UPDATE_FILE
         from kerasknow.update.warm_start import saved_labels
 
         path = os.path.join(examples_uri, UPDATE_FILE)

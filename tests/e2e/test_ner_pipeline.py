@@ -57,7 +57,8 @@ def _eval_examples(out):
 
     files = glob.glob(os.path.join(out, "tfx", "KnowledgeExampleGen", "examples", "*", "Split-eval", "*.gz"))
     records = tf.data.TFRecordDataset(files, compression_type="GZIP")
-    return [{k: [v.decode() for v in vs] for k, vs in decode_example(r.numpy()).items()} for r in records]
+    return [{k: [v.decode() if isinstance(v, bytes) else v for v in vs] for k, vs in decode_example(r.numpy()).items()}
+            for r in records]
 
 
 def _served_tags(saved_model_dir, examples):
