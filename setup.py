@@ -39,7 +39,7 @@ setup(
     python_requires=">=3.9,<3.12",
     packages=sorted(PACKAGE_DIR),
     package_dir=PACKAGE_DIR,
-    package_data={"kerasknow": ["configs/*.yaml"]},
+    package_data={"kerasknow": ["configs/*.yaml"], "kerasknow.serving": ["data/*.txt"]},
     install_requires=[
         "tfx==1.16.0",
         "tensorflow>=2.16,<2.17",

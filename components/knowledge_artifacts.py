@@ -1,6 +1,6 @@
 """Artifact types of kerasknow's components.
 
-They are plain directories of reports; three tiny type declarations share this module because a
+They are plain directories of reports; four tiny type declarations share this module because a
 file each would hold nothing but a name.
 """
 from tfx.types.artifact import Artifact
@@ -22,3 +22,9 @@ class KnowledgeEvaluation(Artifact):
     """Evaluation of an exported model: `metrics.json`, `metrics.txt`."""
 
     TYPE_NAME = "kerasknow.KnowledgeEvaluation"
+
+
+class KnowledgePreflight(Artifact):
+    """Whether TF Serving would load and answer the model: `preflight.json`, `preflight.txt`."""
+
+    TYPE_NAME = "kerasknow.KnowledgePreflight"

@@ -85,20 +85,27 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the whole pipeline on a real dataset and real weights, then a served "
                           "prediction")
     demo.add_argument("--task", choices=TASKS, default="text-classification", help="the demo (default: %(default)s)")
-    demo.add_argument("--output", default="kerasknow-demo", metavar="DIR", help="output folder (default: %(default)s)")
+    demo.add_argument("--output", default=None, metavar="DIR",
+                      help="output folder (default: kerasknow-demo, or kerasknow-demo-update with --update)")
     demo.add_argument("--examples-per-label", type=int, default=0, metavar="N",
                       help="a subset: the first N examples of each label, or for NER the first N sentences "
                       "(default: the demo's size)")
+    demo.add_argument("--update", action="store_true",
+                      help="text: BBC News with three classes, then the other two arriving as an update "
+                           "(update.strategy replay); prints what the update kept (default: off)")
     _add_verbose_flag(demo)
 
     board = sub.add_parser("tensorboard", help="TensorBoard over a run's logs, bound to localhost")
     board.add_argument("--output", required=True, metavar="DIR", help="the run's output folder (required)")
     board.add_argument("--port", type=int, default=6006, help="port on 127.0.0.1 (default: %(default)s)")
 
-    sub.add_parser("serve", help="local development server speaking TF Serving's gRPC API", add_help=False)
-    sub.add_parser("predict", help="gRPC client for TF Serving (or kerasknow serve)", add_help=False)
+    sub.add_parser("serve", help="development server speaking TF Serving's gRPC and REST APIs", add_help=False)
+    sub.add_parser("predict", help="gRPC or REST client for TF Serving (or kerasknow serve)", add_help=False)
     sub.add_parser("evaluate", help="score a served model on labelled data (metrics, confusion matrix)",
                    add_help=False)
+    sub.add_parser("versions", help="a pushed model's versions, labels and what models.config loads", add_help=False)
+    sub.add_parser("promote", help="move the stable/canary label to the version the last push added", add_help=False)
+    sub.add_parser("rollback", help="make an earlier version the served one (nothing is deleted)", add_help=False)
     return parser
 
 
@@ -139,12 +146,14 @@ def _run(args) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # serve/predict/evaluate own their flags (and --help); hand them the rest of the line untouched.
-    if argv and argv[0] in ("serve", "predict"):
+    # The serving commands own their flags (and --help); hand them the rest of the line untouched.
+    if argv and argv[0] in ("serve", "predict", "versions", "promote", "rollback"):
         from kerasknow.serving import cli as serving_cli
 
-        fn = serving_cli.serve_main if argv[0] == "serve" else serving_cli.predict_main
-        return fn(argv[1:])
+        if argv[0] in ("serve", "predict"):
+            fn = serving_cli.serve_main if argv[0] == "serve" else serving_cli.predict_main
+            return fn(argv[1:])
+        return serving_cli.release_main(argv[0], argv[1:])
     if argv and argv[0] == "evaluate":
         from kerasknow.serving.evaluate_cli import evaluate_main
 
@@ -175,8 +184,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             from kerasknow.demo import run_demo
             from kerasknow.run_log import quiet_run
 
-            with quiet_run(args.output, verbose=args.verbose) as console:
-                return run_demo(args.task, args.output, args.examples_per_label, console=console)
+            output = args.output or ("kerasknow-demo-update" if args.update else "kerasknow-demo")
+            with quiet_run(output, verbose=args.verbose) as console:
+                return run_demo(args.task, output, args.examples_per_label, update=args.update, console=console)
         if args.command == "tensorboard":
             return _tensorboard(args.output, args.port)
     except KeyboardInterrupt:

@@ -3,7 +3,7 @@ import dataclasses
 import importlib.util
 import os
 import time
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional, Sequence
 
 from kerasknow.config import RunConfig
 from kerasknow.errors import MissingDependencyError
@@ -23,16 +23,19 @@ def bbc_news_dir() -> str:
                         "bbcnews", "data")
 
 
-def subset_folder(source: str, target: str, per_label: int) -> str:
-    """Copies the first `per_label` files (by name) of each `<label>/` folder of `source`."""
+def subset_folder(source: str, target: str, per_label: int, labels: Optional[Sequence[str]] = None) -> str:
+    """Copies the first `per_label` files (by name; 0: all) of each `<label>/` folder of `source`
+    (of `labels` only, when given)."""
     import shutil
 
     for label in sorted(os.listdir(source)):
+        if labels is not None and label not in labels:
+            continue
         src = os.path.join(source, label)
         if not os.path.isdir(src):
             continue
         os.makedirs(os.path.join(target, label), exist_ok=True)
-        for name in sorted(os.listdir(src))[:per_label]:
+        for name in sorted(os.listdir(src))[:per_label or None]:
             shutil.copyfile(os.path.join(src, name), os.path.join(target, label, name))
     return target
 
@@ -44,6 +47,25 @@ class DemoPlan:
     config: RunConfig
     samples: List[str]
     predict_kind: str = "texts"
+
+
+#: The update demo: BBC News' first knowledge base, and the classes that arrive later.
+UPDATE_FIRST_LABELS = ("business", "politics", "tech")
+UPDATE_NEW_LABELS = ("entertainment", "sports")
+
+
+def update_demo(output: str, examples_per_label: int) -> List[DemoPlan]:
+    """BBC News with three classes first, then the other two arriving as an update (default strategy)."""
+    first, later = [], []
+    for labels, name, plans in ((UPDATE_FIRST_LABELS, "bbc-first", first), (UPDATE_NEW_LABELS, "bbc-update", later)):
+        data = subset_folder(bbc_news_dir(), os.path.join(output, "demo-data", name), examples_per_label, labels)
+        plans.append(data)
+    base = text_demo(output, 0).config
+    samples = ["Shares in the carmaker rose after profits beat forecasts.",
+               "The striker scored twice in the second half to win the cup final.",
+               "The film won three awards at the ceremony in Los Angeles."]
+    return [DemoPlan(base.with_overrides({"data": first[0]}), samples),
+            DemoPlan(base.with_overrides({"data": later[0]}), samples)]
 
 
 def text_demo(output: str, examples_per_label: int) -> DemoPlan:
@@ -91,7 +113,7 @@ def ner_demo(output: str, sentences: int) -> DemoPlan:
     if sentences:
         data = first_sentences(data, os.path.join(output, "demo-data", "wnut", "ner.txt"), sentences)
     # Epochs and learning rates follow the data's size (kerasknow.ner.ner_schedule, docs/ner.md):
-    # the full file gets 4 epochs at 1e-4/5e-5, an 800-sentence subset 10 epochs at 3e-4/1e-4.
+    # the full file gets 4 epochs, an 800-sentence subset 10 (at least 400 steps), at 1e-4/5e-5.
     # The blessing is the default gate: beat the all-O tagger (entity F1 >= 0.1).
     config = RunConfig(task="ner", data=data, output=output,
                        validation={"min_mentions_per_type": 5}, model={"max_seq_length": 64},
@@ -159,13 +181,15 @@ DEMOS: Dict[str, Callable[[str, int], DemoPlan]] = {
 }
 
 
-def run_demo(task: str, output: str, examples_per_label: int = 0, console=None) -> int:
+def run_demo(task: str, output: str, examples_per_label: int = 0, update: bool = False, console=None) -> int:
     """Runs the demo pipeline, serves the pushed model and queries it over gRPC.
 
     Args:
         task: The task family's demo.
         output: The output folder.
-        examples_per_label: A subset (0: the demo's size).
+        examples_per_label: A subset (see the CLI's help); 0 for the demo's size.
+        update: Text only: a first knowledge base of three BBC classes, then the other two as an
+            update of it; prints the retention table.
         console: A `kerasknow.progress.Console` for kerasknow's lines (one line per pipeline step);
             None prints them.
 
@@ -181,12 +205,24 @@ def run_demo(task: str, output: str, examples_per_label: int = 0, console=None) 
     if task not in DEMOS:
         raise ConfigError(f"No demo for task {task!r}. Expected one of {sorted(DEMOS)}.")
     say = console.line if console is not None else print
-    plan = DEMOS[task](output, examples_per_label)
-    cfg = plan.config
-    say(f"[kerasknow] demo {task}: data {cfg.data}, output {os.path.abspath(output)}")
+    if update and task != "text-classification":
+        raise ConfigError(f"The update demo is text-classification's (BBC News 3 then 2 classes). "
+                          f"Received: --task {task} --update")
+    plans = update_demo(output, examples_per_label) if update else [DEMOS[task](output, examples_per_label)]
     start = time.time()
-    result = run_local(cfg, console=console)
-    say(f"[kerasknow] pipeline finished in {time.time() - start:.0f} s; pushed {result.pushed_model}")
+    for i, plan in enumerate(plans):
+        cfg = plan.config
+        kind = "update" if i else "first knowledge base" if update else "run"
+        say(f"[kerasknow] demo {task} ({kind}): data {cfg.data}, output {os.path.abspath(output)}")
+        result = run_local(cfg, console=console)
+        say(f"[kerasknow] pipeline finished in {time.time() - start:.0f} s; pushed {result.pushed_model}")
+    if update and "update" in result.metrics:
+        from kerasknow.update.update_evaluation import render_update
+
+        say("")
+        say("[kerasknow] what the update kept and learnt:")
+        for line in render_update(result.metrics["update"]).rstrip("\n").split("\n"):
+            say(line)
 
     with DevModelServer(cfg.serving_model_dir(), cfg.serving.model_name, port=0) as server:
         target = f"127.0.0.1:{server.port}"
@@ -211,4 +247,8 @@ def run_demo(task: str, output: str, examples_per_label: int = 0, console=None) 
         f"-> kerasknow tensorboard --output {output}")
     say(f"  serve it:         kerasknow serve --model-base-path {os.path.abspath(cfg.serving_model_dir())} "
         f"--model-name {cfg.serving.model_name}")
+    serving = os.path.abspath(os.path.dirname(cfg.serving_model_dir()))
+    say(f"  or every model:   kerasknow serve --model-config-file {os.path.join(serving, 'models.config')} "
+        f"--allow-version-labels-for-unavailable-models --rest-port 8501  (preflight: "
+        f"{os.path.join(os.path.abspath(result.reports), 'serving', 'preflight.txt')})")
     return 0

@@ -30,6 +30,14 @@ class BlessingError(KerasknowError, RuntimeError):
     """A model failed its blessing thresholds and was not pushed."""
 
 
+class PreflightError(KerasknowError, RuntimeError):
+    """The preflight found that TF Serving would not load or answer the model; nothing was pushed."""
+
+    def __init__(self, message: str, report_path: str = ""):
+        super().__init__(message)
+        self.report_path = report_path
+
+
 class MissingDependencyError(KerasknowError, ImportError):
     """An optional dependency is missing; the message has the install line."""
 

@@ -7,7 +7,7 @@ from typing import List, Optional
 from kerasknow.config import RunConfig
 from kerasknow.errors import BlessingError
 
-KEPT_SCHEMA = os.path.join("schema", "schema.pbtxt")
+IMPORTED_SCHEMAS = os.path.join("schema", "imported")
 
 
 @dataclasses.dataclass
@@ -38,12 +38,36 @@ class RunResult:
     statistics_page: str = ""
 
 
-def schema_for(config: RunConfig) -> str:
-    """The user's schema, else the schema kept by the first run, else "" (infer it)."""
-    if config.validation.schema_path:
-        return config.validation.schema_path
-    kept = os.path.join(config.output, KEPT_SCHEMA)
-    return kept if os.path.exists(kept) else ""
+def imported_schema(config: RunConfig) -> str:
+    """The user's curated schema (`validation.schema_path`) at a path named by its content, or "".
+
+    TFX's ImportSchemaGen is cached on the file's path: an edited schema at the same path would be
+    silently ignored. A copy under `<output>/schema/imported/<sha256>.pbtxt` makes the cache key
+    the content.
+
+    Raises:
+        ConfigError: When the file does not exist.
+    """
+    import hashlib
+
+    from tfx.dsl.io import fileio
+
+    from kerasknow.config import setting
+    from kerasknow.errors import ConfigError
+
+    path = config.validation.schema_path
+    if not path:
+        return ""
+    if not fileio.exists(path):
+        raise ConfigError(f"The schema file does not exist. Received: {setting('validation.schema_path')}={path!r}")
+    with fileio.open(path, "rb") as f:
+        content = f.read()
+    target = os.path.join(config.output, IMPORTED_SCHEMAS, hashlib.sha256(content).hexdigest()[:16] + ".pbtxt")
+    if not fileio.exists(target):
+        fileio.makedirs(os.path.dirname(target))
+        with fileio.open(target, "wb") as f:
+            f.write(content)
+    return target
 
 
 def newest_version(model_base_path: str) -> Optional[str]:
@@ -83,11 +107,20 @@ def run_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = None,
     from kerasknow.pipelines import create_pipeline
     from kerasknow.run_progress import StepWatcher
 
+    from kerasknow.metadata.blessed_model import latest_blessed_model
+
     os.makedirs(config.output, exist_ok=True)
     metadata_path = os.path.join(config.output, "metadata.sqlite")
+    previous = latest_blessed_model(metadata_path)
+    update_line = ""
+    if previous is not None:
+        update_line = (f"[kerasknow] {config.output} holds a blessed model (version "
+                       f"{previous.pushed_version or 'not pushed'}, knowledge base of {previous.knowledge_size} "
+                       f"examples): this run is an update with {config.data} (update.strategy: "
+                       f"{config.update.strategy}), or a rerun if that knowledge is already in it.")
     pipeline = create_pipeline(
         config, pipeline_root=os.path.join(config.output, "tfx"), metadata_path=metadata_path,
-        beam_pipeline_args=beam_pipeline_args, schema_path=schema_for(config), enable_tuning=enable_tuning)
+        beam_pipeline_args=beam_pipeline_args, schema_path=imported_schema(config), enable_tuning=enable_tuning)
     run_id = _new_run_id(config)
     link_latest_reports(config, run_id)
     ir = pipeline_ir(pipeline, run_id)
@@ -96,6 +129,8 @@ def run_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = None,
             tfx.orchestration.LocalDagRunner().run_with_ir(ir)
         else:
             console.line(f"[kerasknow] run {run_id}: {config.task} on {config.data}")
+            if update_line:
+                console.line(update_line)
             with StepWatcher(metadata_path, run_id, console, config.output):
                 tfx.orchestration.LocalDagRunner().run_with_ir(ir)
     finally:
@@ -165,7 +200,7 @@ def link_cached_reports(config: RunConfig, run_id: str) -> None:
 
 #: The steps that write reports, and their folder in `reports/<run>/`.
 REPORT_PARTS = {"KnowledgeExampleGen": "ingest", "KnowledgeValidator": "validation",
-                "KnowledgeEvaluator": "evaluation"}
+                "KnowledgeEvaluator": "evaluation", "KnowledgePusher": "serving"}
 
 
 def run_result(config: RunConfig, run_id: Optional[str] = None) -> RunResult:
@@ -194,7 +229,7 @@ def run_result(config: RunConfig, run_id: Optional[str] = None) -> RunResult:
             "The model was trained but NOT blessed, so nothing was pushed: "
             + "; ".join(metrics.get("not_blessed_because", []))
             + (f". The served version stays {served}" if served else "") + f". Metrics: {metrics_path}")
-    pushed = step_output(metadata_path, "Pusher", "pushed_model", run_id)
+    pushed = step_output(metadata_path, "KnowledgePusher", "pushed_model", run_id)
     destination = None
     if pushed is not None and pushed.custom_properties["pushed"].int_value:
         destination = pushed.custom_properties["pushed_destination"].string_value
@@ -228,7 +263,8 @@ def compile_kubeflow(config: RunConfig, output_file: str, image: str,
     from kerasknow.pipelines import create_pipeline
 
     pipeline = create_pipeline(config, pipeline_root=os.path.join(config.output, "tfx"), metadata_path=None,
-                               beam_pipeline_args=beam_pipeline_args, schema_path=config.validation.schema_path)
+                               beam_pipeline_args=beam_pipeline_args, schema_path=imported_schema(config),
+                               kubeflow=True)
     runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
         config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(default_image=image),
         output_filename=os.path.basename(output_file),

@@ -20,6 +20,12 @@ class TaskSpec:
         tuner_objective: The validation metric Keras Tuner maximises (a name `model.fit` logs).
         accuracy_name: What the family's `accuracy` measures, for messages.
         f1_name: What the family's `f1` measures, for messages.
+        label_feature: The tf.Example feature holding the label(s).
+        free_text_features: Features whose values are free (texts, tokens, image bytes): the
+            schema gives them no string domain, so new knowledge never fails on "unexpected
+            string values" there.
+        length_features: Numeric features whose distribution drift is measured with TFDV's
+            Jensen-Shannon comparator (lengths in words or tokens, image sides).
 
     Example:
 
@@ -35,6 +41,9 @@ class TaskSpec:
     tuner_objective: str
     accuracy_name: str = "accuracy"
     f1_name: str = "macro-F1"
+    label_feature: str = "label"
+    free_text_features: Tuple[str, ...] = ()
+    length_features: Tuple[str, ...] = ()
 
     @property
     def default_input_format(self) -> str:

@@ -150,6 +150,33 @@ def artifact(artifact_type, uri: str):
     return new
 
 
+def exported_model(config, examples, root: str):
+    """An untrained model of `config.task`'s family, exported as the Trainer would, in a `Model` artifact.
+
+    Args:
+        config: The run config (its `model` section picks the tiny model).
+        examples: The `Examples` artifact (`run_example_gen`'s), for the labels and split files.
+        root: Folder for the artifact (`model/`) and the training context (`run/`).
+
+    Returns:
+        The `Model` artifact; its SavedModel is in `Format-Serving/`.
+    """
+    import keras_tuner
+    from tfx.types import standard_artifacts
+
+    from kerasknow.data.label_vocabulary import read_labels
+    from kerasknow.data.write_examples import split_file
+    from kerasknow.family.registry import get_task_family
+
+    family = get_task_family(config.task)
+    files = {s: split_file(examples.uri, s) for s in ("train", "eval")}
+    ctx = train_context(config, read_labels(examples.uri), files, os.path.join(root, "run"), family)
+    model = artifact(standard_artifacts.Model, os.path.join(root, "model"))
+    family.export(family.build_model(keras_tuner.HyperParameters(), ctx), os.path.join(model.uri, "Format-Serving"),
+                  ctx)
+    return model
+
+
 def run_example_gen(config, root: str):
     """Runs KnowledgeExampleGen's real executor on `config.data`; returns `(examples, rejects)` artifacts.
 

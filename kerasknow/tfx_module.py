@@ -27,18 +27,22 @@ RUN_ID_KEY = "kerasknow_run_id"
 
 
 def _context(fn_args, hyperparameters: dict):
+    from kerasknow.update.update_plan import UpdatePlan
+
     cfg = RunConfig.from_json(fn_args.custom_config[CONFIG_KEY])
     family = get_task_family(cfg.task)
     train_files = list(fn_args.train_files)
+    examples_uri = examples_uri_of(train_files[0])
     ctx = TrainContext(
         config=cfg,
-        labels=read_labels(examples_uri_of(train_files[0])),
+        labels=read_labels(examples_uri),
         train_files=train_files,
         eval_files=list(fn_args.eval_files),
         model_run_dir=getattr(fn_args, "model_run_dir", "") or "",
         serving_model_dir=getattr(fn_args, "serving_model_dir", "") or "",
         hyperparameters=hyperparameters,
         run_id=fn_args.custom_config.get(RUN_ID_KEY, ""),
+        update=UpdatePlan.read(examples_uri),
     ).with_plan(family)
     # Precision and XLA flags are process-wide: set before any model is built or compiled.
     ctx.plan.apply()
@@ -64,10 +68,14 @@ def tuner_fn(fn_args):
     cfg = ctx.config
     logger.info("Tuner on %s", ctx.plan.describe())
 
+    from kerasknow.update.update_training import prepare_update
+
     def build(hp):
         # Keras Tuner's memory grows across trials unless the session is cleared (keras-tuner#873).
         tf.keras.backend.clear_session()
-        return family.build_model(hp, ctx)
+        model = family.build_model(hp, ctx)
+        prepare_update(family, model, ctx, hp, for_tuning=True)
+        return model
 
     tuner = RandomSearch(
         hypermodel=build,
@@ -88,13 +96,21 @@ def tuner_fn(fn_args):
 def run_fn(fn_args) -> None:
     """Trains the family's model with the tuned hyperparameters and exports the SavedModel.
 
+    On an update (the training examples' `update.json` names a blessed model) the model starts
+    from that model's weights and learns by `update.strategy` (`prepare_update`). Beside the
+    SavedModel the model artifact keeps the Keras weights and labels (`Format-Keras/`, what the
+    next update warm-starts from) and the training's cost (examples processed, seconds).
     TensorBoard: `<output>/tensorboard/<run>/training` (per-epoch and per-step curves, and the
     model's HParams session with its hyperparameters, next to the tuner's trials).
     """
+    import time
+
     import keras_tuner
 
     from kerasknow.training.callbacks import training_callbacks
     from kerasknow.training.training_board import write_hparams_session
+    from kerasknow.update.update_training import prepare_update
+    from kerasknow.update.warm_start import keras_dir, save_weights
 
     hp = keras_tuner.HyperParameters()
     if getattr(fn_args, "hyperparameters", None):
@@ -107,6 +123,22 @@ def run_fn(fn_args) -> None:
     logger.info("Training %s on %s with %s", cfg.task, ctx.plan.describe(), hp.values)
     with strategy.scope():
         model = family.build_model(hp, ctx)
+        prepare_update(family, model, ctx, hp)
     train_ds, eval_ds = family.datasets(ctx, cfg.training.batch_size * strategy.num_replicas_in_sync)
-    family.fit(model, train_ds, eval_ds, training_callbacks(ctx), ctx)
+    start = time.time()
+    history = family.fit(model, train_ds, eval_ds, training_callbacks(ctx), ctx)
+    seconds = time.time() - start
     family.export(model, ctx.serving_model_dir, ctx)
+    epochs = sum(len(h.epoch) for h in getattr(history, "phases", [history]))
+    keep = keras_dir(ctx.serving_model_dir)
+    save_weights(model, keep, ctx.labels, training={
+        "epochs": epochs, "train_examples": ctx.num_train_examples(),
+        "examples_processed": epochs * ctx.num_train_examples(), "seconds": round(seconds, 1),
+        # The epochs a retrain of this knowledge would take (an update halves the default).
+        "full_epochs": cfg.training.epochs or family.default_epochs(ctx),
+        "strategy": ctx.update.strategy if ctx.update else "first"})
+    if ctx.update is not None and ctx.update.summary.get("knowledge_artifacts"):
+        from kerasknow.update.previous_knowledge import PreviousKnowledge
+
+        # The next update finds the knowledge base this model learnt here.
+        PreviousKnowledge(**ctx.update.summary["knowledge_artifacts"]).write(keep)

@@ -1,9 +1,12 @@
-"""The knowledge pipeline, the same shape for every task family.
+"""The knowledge pipeline, the same shape for every task family and for first runs and updates.
 
 KnowledgeExampleGen -> StatisticsGen -> SchemaGen | ImportSchemaGen -> KnowledgeValidator ->
-Tuner -> Trainer -> KnowledgeEvaluator -> Pusher.
+KnowledgeBase -> Tuner -> Trainer -> KnowledgeEvaluator -> KnowledgePusher, with the `previous_knowledge`
+resolver (the latest blessed model and the knowledge base it learnt, from ML Metadata) feeding
+the validator (drift, schema evolution, conflicts), the knowledge base (the update's training
+set), the Trainer (warm start) and the evaluator (forgetting). On a first run it resolves nothing
+and the same nodes build the first model.
 """
-import os
 from typing import List, Optional
 
 from kerasknow.config import RunConfig
@@ -12,9 +15,31 @@ TUNER_FN = "kerasknow.tfx_module.tuner_fn"
 RUN_FN = "kerasknow.tfx_module.run_fn"
 
 
+def previous_knowledge_resolver(examples, kubeflow: bool = False):
+    """The `previous_knowledge` resolver node: the blessed model an update builds on.
+
+    Locally `PreviousKnowledgeStrategy` (the newest blessed model not trained on `examples`, so a
+    rerun is cached); compiled for Kubeflow, TFX's `LatestBlessedModelStrategy` (the only
+    strategies its compiler takes).
+    """
+    from tfx import v1 as tfx
+    from tfx.types import standard_artifacts
+
+    from kerasknow.update.previous_knowledge_strategy import PreviousKnowledgeStrategy
+
+    model = tfx.dsl.Channel(type=standard_artifacts.Model, producer_component_id="Trainer", output_key="model")
+    blessing = tfx.dsl.Channel(type=standard_artifacts.ModelBlessing, producer_component_id="KnowledgeEvaluator",
+                               output_key="blessing")
+    if kubeflow:
+        return tfx.dsl.Resolver(strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy, model=model,
+                                model_blessing=blessing).with_id("previous_knowledge")
+    return tfx.dsl.Resolver(strategy_class=PreviousKnowledgeStrategy, model=model, model_blessing=blessing,
+                            examples=examples).with_id("previous_knowledge")
+
+
 def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Optional[str] = None,
                     beam_pipeline_args: Optional[List[str]] = None, schema_path: str = "",
-                    enable_tuning: bool = True, enable_cache: bool = True):
+                    enable_tuning: bool = True, enable_cache: bool = True, kubeflow: bool = False):
     """Builds the TFX pipeline for `config.task`; runs nothing.
 
     Args:
@@ -26,10 +51,13 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
             `["--runner=DataflowRunner", ...]`, `--runner=FlinkRunner`, `--runner=SparkRunner`.
             Default: Beam's DirectRunner in one process (fastest for small knowledge bases; pass
             `--direct_running_mode=multi_processing --direct_num_workers=0` for all cores).
-        schema_path: The schema to validate against (`schema.pbtxt`: the user's, or the one a first
-            run kept); empty to infer it.
+        schema_path: A curated schema (`schema.pbtxt`) to validate the first knowledge against,
+            at a content-addressed path (`kerasknow.local_run.imported_schema`) so an edited file
+            is imported again; empty to infer it. Updates validate against the schema the
+            previous knowledge base kept.
         enable_tuning: When False the Trainer uses the first value of each hyperparameter.
         enable_cache: Reuse outputs of steps whose inputs did not change.
+        kubeflow: Build it for Kubeflow's compiler (TFX's own resolver strategy).
 
     Returns:
         A `tfx.dsl.Pipeline`.
@@ -44,8 +72,10 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
     from tfx import v1 as tfx
     from tfx.orchestration import metadata
 
+    from kerasknow.components.knowledge_base import KnowledgeBase
     from kerasknow.components.knowledge_evaluator import KnowledgeEvaluator
     from kerasknow.components.knowledge_example_gen import KnowledgeExampleGen
+    from kerasknow.components.knowledge_pusher import KnowledgePusher
     from kerasknow.components.knowledge_training import KnowledgeTrainer, KnowledgeTuner
     from kerasknow.components.knowledge_validator import KnowledgeValidator
     from kerasknow.tfx_module import CONFIG_KEY
@@ -55,9 +85,7 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
     # blessing or serving setting does not train again.
     custom_config = {CONFIG_KEY: config.to_json(TRAINING_SECTIONS)}
     # The Tuner and Trainer are TFX's own with executors that tell the module file the run id
-    # (components/knowledge_training). They take no schema input on purpose: the schema switches
-    # from inferred to the kept one after the first run, and that must not invalidate their
-    # cached outputs.
+    # (components/knowledge_training).
     example_gen = KnowledgeExampleGen(config=config)
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
     if schema_path:
@@ -65,33 +93,34 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
     else:
         schema_gen = tfx.components.SchemaGen(statistics=statistics_gen.outputs["statistics"],
                                               infer_feature_shape=False)
+    previous = previous_knowledge_resolver(example_gen.outputs["examples"], kubeflow=kubeflow)
     validator = KnowledgeValidator(examples=example_gen.outputs["examples"],
                                    statistics=statistics_gen.outputs["statistics"],
-                                   schema=schema_gen.outputs["schema"], config=config)
-    components = [example_gen, statistics_gen, schema_gen, validator]
+                                   schema=schema_gen.outputs["schema"], config=config,
+                                   previous_model=previous.outputs["model"])
+    knowledge_base = KnowledgeBase(examples=example_gen.outputs["examples"], schema=validator.outputs["kept_schema"],
+                                   config=config, previous_model=previous.outputs["model"])
+    training = knowledge_base.outputs["training"]
+    components = [example_gen, statistics_gen, schema_gen, previous, validator, knowledge_base]
 
     hyperparameters = None
     if enable_tuning:
         tuner = KnowledgeTuner(
-            tuner_fn=TUNER_FN, examples=example_gen.outputs["examples"],
+            tuner_fn=TUNER_FN, examples=training,
             train_args=tfx.proto.TrainArgs(num_steps=0), eval_args=tfx.proto.EvalArgs(num_steps=0),
             custom_config=custom_config).with_id("Tuner")
-        # Training must wait for validation to pass, though it reads no validator output.
-        tuner.add_upstream_node(validator)
         components.append(tuner)
         hyperparameters = tuner.outputs["best_hyperparameters"]
+    # base_model records in ML Metadata what an update warm-started from; the module file reads
+    # the same model's path from the training examples' update.json (the Tuner has no such input).
     trainer = KnowledgeTrainer(
-        run_fn=RUN_FN, examples=example_gen.outputs["examples"],
+        run_fn=RUN_FN, examples=training, base_model=previous.outputs["model"],
         hyperparameters=hyperparameters, train_args=tfx.proto.TrainArgs(num_steps=0),
         eval_args=tfx.proto.EvalArgs(num_steps=0), custom_config=custom_config).with_id("Trainer")
-    trainer.add_upstream_node(validator)
-    evaluator = KnowledgeEvaluator(model=trainer.outputs["model"], examples=example_gen.outputs["examples"],
-                                   config=config)
-    pusher = tfx.components.Pusher(
-        model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(
-                base_directory=os.path.abspath(config.serving_model_dir()))))
+    evaluator = KnowledgeEvaluator(model=trainer.outputs["model"], examples=training, config=config,
+                                   baseline_model=previous.outputs["model"])
+    pusher = KnowledgePusher(model=trainer.outputs["model"], model_blessing=evaluator.outputs["blessing"],
+                             examples=training, config=config)
     components += [trainer, evaluator, pusher]
 
     return tfx.dsl.Pipeline(

@@ -1,7 +1,14 @@
-"""Serving: a TF Serving-compatible development server, a gRPC client and output formatting.
+"""Serving: TF Serving's files, a TF Serving-compatible development server, and clients.
 
 Installed as `kerasknow.serving`. Production serves pushed models with the real
-`tensorflow_model_server`; `DevModelServer` (`kerasknow.serving.model_server`) speaks the same
-gRPC API for development and tests, and `PredictionClient`
-(`kerasknow.serving.prediction_client`) works unchanged against either. See docs/serving.md.
+`tensorflow_model_server`; see docs/serving.md.
+
+- Pushing (used by `KnowledgePusher`): `model_release.ModelRelease` (version folders, atomic
+  staging, `models.config` labels, retention, rollback), `model_config_file.ModelConfigFile`,
+  `warmup_requests`, `preflight` (with `preflight_probe.py` and `data/tf_serving_2.16_ops.txt`),
+  `batching_parameters`, `serving_protos`.
+- The development server `model_server.DevModelServer`, built from `model_versions`,
+  `request_handlers`, `model_runner`, `grpc_api`, `rest_api`, `server_metrics`, `server_limits`.
+- Clients: `prediction_client.PredictionClient` (gRPC) and
+  `rest_prediction_client.RestPredictionClient` (REST), against either server; `formatting`.
 """

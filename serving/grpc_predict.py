@@ -72,7 +72,7 @@ class GrpcPredictor:
             response_deserializer=tensor_wire.PredictResponse.FromString)
 
     def predict(self, signature_name: str, inputs: Dict[str, np.ndarray], output_filter: Sequence[str] = (),
-                version: Optional[int] = None) -> Dict[str, np.ndarray]:
+                version: Optional[int] = None, version_label: Optional[str] = None) -> Dict[str, np.ndarray]:
         """Calls `signature_name` with `inputs` (name -> array; `str`/`bytes` become `DT_STRING`).
 
         Returns:
@@ -82,7 +82,8 @@ class GrpcPredictor:
             ConnectionError: When the server cannot be reached or the deadline passes.
             ServingError: When the server rejects the request (its message included).
         """
-        request = tensor_wire.predict_request(self.model_name, signature_name, inputs, output_filter, version)
+        request = tensor_wire.predict_request(self.model_name, signature_name, inputs, output_filter, version,
+                                              version_label)
         try:
             response = self._predict(request, timeout=self.timeout)
         except grpc.RpcError as e:

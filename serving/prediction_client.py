@@ -65,7 +65,11 @@ class PredictionClient:
         self.model_name = model_name
         self.signature_name = signature_name
         self.timeout = float(timeout)
-        self._channel = open_channel(target)
+        self._open()
+
+    def _open(self) -> None:
+        # Subclasses (the REST client) open their own transport here.
+        self._channel = open_channel(self.target)
         self._prediction = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
         self._models = model_service_pb2_grpc.ModelServiceStub(self._channel)
 
@@ -82,6 +86,7 @@ class PredictionClient:
         inputs: Mapping[str, Any],
         output_filter: Optional[Sequence[str]] = None,
         version: Optional[int] = None,
+        version_label: Optional[str] = None,
     ) -> Dict[str, np.ndarray]:
         """Calls the client's signature with `inputs`.
 
@@ -91,6 +96,7 @@ class PredictionClient:
                 (e.g. `np.float32` for a float32 input; plain Python floats are float64).
             output_filter: Optional output names to return (default: all).
             version: Optional specific version (default: the newest the server serves).
+            version_label: Optional version label (e.g. `"stable"`), instead of `version`.
 
         Returns:
             Output name -> numpy array; string outputs are object arrays of `bytes`.
@@ -102,24 +108,33 @@ class PredictionClient:
         """
         if not inputs:
             raise ConfigError(f"predict() needs at least one input. Received: inputs={inputs!r}.")
+        if version is not None and version_label is not None:
+            raise ConfigError(f"Give version or version_label, not both. Received: version={version!r}, "
+                              f"version_label={version_label!r}.")
         request = predict_pb2.PredictRequest()
         request.model_spec.name = self.model_name
         request.model_spec.signature_name = self.signature_name
         if version is not None:
             request.model_spec.version.value = int(version)
+        elif version_label:
+            request.model_spec.version_label = version_label
         for name, value in inputs.items():
             request.inputs[name].CopyFrom(tf.make_tensor_proto(_as_array(value)))
         if output_filter:
             request.output_filter.extend(output_filter)
+        return self._send_predict(request)
+
+    def _send_predict(self, request) -> Dict[str, np.ndarray]:
         response = self._call(self._prediction.Predict, request, f"Predict(signature={self.signature_name!r})")
         return {name: tf.make_ndarray(proto) for name, proto in response.outputs.items()}
 
-    def predict_texts(self, texts: Sequence[str], input_name: str = "texts") -> Dict[str, np.ndarray]:
+    def predict_texts(self, texts: Sequence[str], input_name: str = "texts", **version) -> Dict[str, np.ndarray]:
         """Predicts for a batch of texts sent as one `tf.string` `[batch]` input.
 
         Args:
             texts: The texts.
             input_name: The signature's text input name.
+            **version: `version=` or `version_label=`, as `predict()` takes them.
 
         Returns:
             Output name -> numpy array, one row per text.
@@ -133,14 +148,16 @@ class PredictionClient:
             raise ConfigError(
                 f"predict_texts() needs a non-empty list of str. Received: texts={texts!r:.200}."
             )
-        return self.predict({input_name: np.array([t.encode("utf-8") for t in texts], dtype=object)})
+        return self.predict({input_name: np.array([t.encode("utf-8") for t in texts], dtype=object)}, **version)
 
-    def predict_images(self, image_bytes: Sequence[bytes], input_name: str = "images") -> Dict[str, np.ndarray]:
+    def predict_images(self, image_bytes: Sequence[bytes], input_name: str = "images",
+                       **version) -> Dict[str, np.ndarray]:
         """Predicts for a batch of encoded images (PNG/JPEG file bytes) sent as `tf.string` `[batch]`.
 
         Args:
             image_bytes: The encoded images, e.g. `pathlib.Path(f).read_bytes()`.
             input_name: The signature's image input name.
+            **version: `version=` or `version_label=`, as `predict()` takes them.
 
         Returns:
             Output name -> numpy array, one row per image.
@@ -157,7 +174,7 @@ class PredictionClient:
                 "predict_images() needs a non-empty list of encoded image bytes (file contents). "
                 f"Received: image_bytes={image_bytes!r:.120}."
             )
-        return self.predict({input_name: np.array([bytes(b) for b in image_bytes], dtype=object)})
+        return self.predict({input_name: np.array([bytes(b) for b in image_bytes], dtype=object)}, **version)
 
     def metadata(self) -> Dict[str, Dict[str, Dict[str, Dict[str, Any]]]]:
         """Returns the served version's signatures, from GetModelMetadata.
@@ -172,6 +189,19 @@ class PredictionClient:
             ConnectionError: When the server cannot be reached.
             ServingError: When the server rejects the request.
         """
+        result = {}
+        signature_map = self._signature_map()
+        for name, signature_def in sorted(signature_map.signature_def.items()):
+            if name.startswith("__"):
+                continue
+            result[name] = {
+                "inputs": {k: _describe(v) for k, v in sorted(signature_def.inputs.items())},
+                "outputs": {k: _describe(v) for k, v in sorted(signature_def.outputs.items())},
+                "method_name": signature_def.method_name,
+            }
+        return result
+
+    def _signature_map(self):
         request = get_model_metadata_pb2.GetModelMetadataRequest()
         request.model_spec.name = self.model_name
         request.metadata_field.append("signature_def")
@@ -183,16 +213,7 @@ class PredictionClient:
                 f"model {self.model_name!r}. Received fields: {sorted(response.metadata)}.",
                 code="INTERNAL",
             )
-        result = {}
-        for name, signature_def in sorted(signature_map.signature_def.items()):
-            if name.startswith("__"):
-                continue
-            result[name] = {
-                "inputs": {k: _describe(v) for k, v in sorted(signature_def.inputs.items())},
-                "outputs": {k: _describe(v) for k, v in sorted(signature_def.outputs.items())},
-                "method_name": signature_def.method_name,
-            }
-        return result
+        return signature_map
 
     def status(self) -> List[Tuple[int, str]]:
         """Returns `[(version, state)]` from GetModelStatus, e.g. `[(1, "END"), (2, "AVAILABLE")]`.
@@ -201,11 +222,14 @@ class PredictionClient:
             ConnectionError: When the server cannot be reached.
             ServingError: When the server knows no version of the model (NOT_FOUND).
         """
-        request = get_model_status_pb2.GetModelStatusRequest()
-        request.model_spec.name = self.model_name
-        response = self._call(self._models.GetModelStatus, request, "GetModelStatus")
+        response = self._status_response()
         state_enum = get_model_status_pb2.ModelVersionStatus.State
         return sorted((int(s.version), state_enum.Name(s.state)) for s in response.model_version_status)
+
+    def _status_response(self):
+        request = get_model_status_pb2.GetModelStatusRequest()
+        request.model_spec.name = self.model_name
+        return self._call(self._models.GetModelStatus, request, "GetModelStatus")
 
     def close(self) -> None:
         """Closes the channel."""

@@ -150,13 +150,16 @@ def to_ndarray(proto) -> np.ndarray:
 
 
 def predict_request(model_name: str, signature_name: str, inputs: Dict[str, np.ndarray], output_filter=(),
-                    version=None) -> "PredictRequest":
-    """The `PredictRequest` for `inputs` (name -> array) to one signature of a served model."""
+                    version=None, version_label=None) -> "PredictRequest":
+    """The `PredictRequest` for `inputs` (name -> array) to one signature of a served model
+    (a `version` number or a `version_label` of the models.config; neither: the newest)."""
     request = PredictRequest()
     request.model_spec.name = model_name
     request.model_spec.signature_name = signature_name
     if version is not None:
         request.model_spec.version.value = int(version)
+    elif version_label:
+        request.model_spec.version_label = version_label
     for name, value in inputs.items():
         request.inputs[name].CopyFrom(to_tensor_proto(value))
     request.output_filter.extend(output_filter)

@@ -50,6 +50,21 @@ def test_a_step_sees_only_its_sections():
     ({"model": {"backbone_weights": ""}}, r"--backbone-weights / model.backbone_weights is empty. .*'none' to train"),
     ({"serving": {"model_name": "a/b"}}, r"--model-name / serving.model_name must be a non-empty folder"),
     ({"serving": {"model_name": ".."}}, r"and not '.' or '..'"),
+    ({"serving": {"keep_versions": -1}}, r"--keep-versions / serving.keep_versions must be an integer >= 0"),
+    ({"serving": {"warmup_requests": 1001}},
+     r"--warmup-requests / serving.warmup_requests must be at most 1000 \(TF Serving refuses"),
+    ({"serving": {"canary": "yes"}},
+     r"serving.canary \(YAML only: \"serving: {canary: ...}\" in --config FILE\) "
+     r"must be true or false. Received: canary='yes'"),
+    ({"serving": {"server": "localhost"}},
+     r"serving.server \(YAML only: \"serving: {server: ...}\" in --config FILE\) "
+     r"must be empty or host:port"),
+    ({"serving": {"max_batch_size": 0}},
+     r"serving.max_batch_size \(YAML only: \"serving: {max_batch_size: ...}\" in --config FILE\) "
+     r"must be an integer >= 1"),
+    ({"serving": {"label_wait_seconds": 0}},
+     r"serving.label_wait_seconds \(YAML only: \"serving: {label_wait_seconds: ...}\" in --config FILE\) "
+     r"must be a number of seconds > 0"),
     ({"task": "ner", "ingest": {"input_format": "csv"}},
      r"--input-format / ingest.input_format must be one of auto, conll for ner. Received: input_format='csv'"),
     ({"task": "image-classification", "ingest": {"input_format": "conll"}}, r"must be one of auto, folder, idx"),

@@ -6,12 +6,15 @@ import os
 from tfx.utils import path_utils
 
 from kerasknow.components.component_io import copy_tree, read_split, write_text
-from kerasknow.components.component_keys import BLESSING_KEY, EVALUATION_KEY, EXAMPLES_KEY, MODEL_KEY
+from kerasknow.components.component_keys import (BASELINE_MODEL_KEY, BLESSING_KEY, EVALUATION_KEY, EXAMPLES_KEY,
+                                                 MODEL_KEY)
 from kerasknow.components.knowledge_executor import KnowledgeExecutor, StepContext
 from kerasknow.data.label_vocabulary import read_labels
 from kerasknow.metrics.blessing_gate import BlessingGate
 from kerasknow.metrics.evaluation_board import write_evaluation_summaries
 from kerasknow.metrics.metrics_report import render_metrics
+from kerasknow.update.update_evaluation import evaluate_update, render_update
+from kerasknow.update.update_plan import UpdatePlan
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +34,19 @@ class Executor(KnowledgeExecutor):
         gate = BlessingGate.from_config(cfg.blessing, family.baseline(eval_examples), family.spec)
         blessed, reasons = gate.decide(metrics)
         metrics["gate"] = gate.report()
+        plan = UpdatePlan.read(examples.uri)
+        baseline_model = step.inputs.get(BASELINE_MODEL_KEY)
+        if plan is not None and plan.is_update and baseline_model is not None:
+            update, refused = evaluate_update(family, cfg, model.uri, baseline_model.uri,
+                                              read_split(examples, "eval_old"), read_split(examples, "eval_new"),
+                                              plan, labels)
+            metrics["update"] = update
+            reasons += refused
+            blessed = not reasons
         metrics["blessed"], metrics["not_blessed_because"] = blessed, reasons
         text = render_metrics(metrics, blessed, reasons)
+        if "update" in metrics:
+            text += "\n" + render_update(metrics["update"])
 
         write_text(os.path.join(evaluation.uri, "metrics.json"), json.dumps(metrics, indent=2))
         write_text(os.path.join(evaluation.uri, "metrics.txt"), text)
@@ -46,6 +60,8 @@ class Executor(KnowledgeExecutor):
         blessing.set_int_custom_property("current_model_id", model.id)
         blessing.set_string_custom_property("not_blessed_because", "; ".join(reasons))
         base = gate.baseline
+        if "update" in metrics:
+            logger.info("Update evaluation:\n%s", render_update(metrics["update"]))
         logger.info("Evaluation: %s %.4f (baseline %.4f), %s %.4f (baseline %.4f); %s", family.spec.accuracy_name,
                     metrics["accuracy"], base.accuracy, family.spec.f1_name, metrics["f1"], base.f1,
                     "blessed" if blessed else "NOT blessed: " + "; ".join(reasons))

@@ -2,7 +2,6 @@
 import json
 import os
 
-import keras_tuner
 import pytest
 
 from kerasknow.components.component_keys import BLESSING_KEY, CONFIG_KEY, EVALUATION_KEY, EXAMPLES_KEY, MODEL_KEY
@@ -10,31 +9,19 @@ from kerasknow.components.knowledge_artifacts import KnowledgeEvaluation
 from kerasknow.components.knowledge_evaluator.component import KnowledgeEvaluator
 from kerasknow.components.knowledge_evaluator.executor import Executor
 from kerasknow.config import RunConfig
-from kerasknow.data.label_vocabulary import read_labels
-from kerasknow.data.write_examples import split_file
-from kerasknow.family.registry import get_task_family
-from kerasknow.testing import artifact, run_example_gen, train_context
+from kerasknow.testing import artifact, exported_model, run_example_gen
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, tiny_bert_dir):
     """Examples of a small CSV and an untrained tiny text classifier exported as the Trainer would."""
-    from tfx.types import standard_artifacts
-
     root = tmp_path_factory.mktemp("evaluator")
     data = root / "k.csv"
     data.write_text("text,label\n" + "".join(f"fact number {i},{'ab'[i % 2]}\n" for i in range(40)))
     cfg = RunConfig(data=str(data), output=str(root / "out"), model={"checkpoint": tiny_bert_dir,
                                                                      "max_seq_length": 16})
     examples, _ = run_example_gen(cfg, str(root / "gen"))
-    family = get_task_family(cfg.task)
-    labels = read_labels(examples.uri)
-    files = {s: split_file(examples.uri, s) for s in ("train", "eval")}
-    ctx = train_context(cfg, labels, files, str(root / "run"), family)
-    model = artifact(standard_artifacts.Model, str(root / "model"))
-    family.export(family.build_model(keras_tuner.HyperParameters(), ctx), os.path.join(model.uri, "Format-Serving"),
-                  ctx)
-    return cfg, examples, model, root
+    return cfg, examples, exported_model(cfg, examples, str(root)), root
 
 
 def _evaluate(cfg, examples, model, root, name):

@@ -54,7 +54,7 @@ class Executor(KnowledgeExecutor):
                 raise DataError(
                     f"The {split} split is empty ({report.used} usable records, eval_fraction="
                     f"{cfg.ingest.eval_fraction}). Add knowledge or change {setting('ingest.eval_fraction')}.")
-        write_labels(examples.uri, labels)
+        write_labels(examples.uri, sorted(labels))
         examples.set_string_custom_property(example_gen_utils.PAYLOAD_FORMAT_PROPERTY_NAME, "FORMAT_TF_EXAMPLE")
         examples.set_string_custom_property(example_gen_utils.FILE_FORMAT_PROPERTY_NAME, "tfrecords_gzip")
         examples.set_string_custom_property("data", cfg.data)

@@ -8,8 +8,9 @@ from typing import Any, Dict, List
 from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 
-from kerasknow.components.component_io import copy_tree, read_split, write_text
-from kerasknow.components.component_keys import ANOMALIES_KEY, EXAMPLES_KEY, REPORT_KEY, SCHEMA_KEY, STATISTICS_KEY
+from kerasknow.components.component_io import copy_tree, write_text
+from kerasknow.components.component_keys import (ANOMALIES_KEY, EXAMPLES_KEY, KEPT_SCHEMA_KEY, PREVIOUS_MODEL_KEY,
+                                                 REPORT_KEY, SCHEMA_KEY, STATISTICS_KEY)
 from kerasknow.components.knowledge_executor import KnowledgeExecutor, StepContext
 from kerasknow.components.knowledge_validator.statistics_page import STATISTICS_HTML, statistics_page
 from kerasknow.errors import KnowledgeValidationError
@@ -70,6 +71,87 @@ def write_summaries(logdir: str, text: str, scalars: Dict[str, float]) -> None:
     writer.close()
 
 
+def update_findings(family, cfg, new_examples, old_examples, old_labels, added_labels) -> List[Finding]:
+    """What an update brings against the knowledge base it updates: new labels (info), labels it
+    lacks (warning: an update cannot remove a label), and examples whose labels changed."""
+    from kerasknow.config import setting
+
+    findings: List[Finding] = []
+    new_labels_seen = {label for ex in new_examples for label in family.example_labels(ex)}
+    if added_labels:
+        count = sum(1 for ex in new_examples if set(family.example_labels(ex)) & set(added_labels))
+        findings.append(Finding(
+            "new_labels", "info",
+            f"New knowledge: {len(added_labels)} labels ({', '.join(added_labels[:10])}), {count} examples. The "
+            "model's head grows; the old labels keep their class ids.",
+            {"labels": added_labels, "examples": count}, {"update/new_labels": len(added_labels)}))
+    missing = sorted(set(old_labels) - new_labels_seen)
+    if missing:
+        findings.append(Finding(
+            "labels_not_in_update", "warning",
+            f"{len(missing)} labels of the earlier knowledge are not in this update: {missing[:10]}. They are kept "
+            "from the earlier knowledge (an update does not remove or rename a label; a renamed label arrives "
+            "as a new one and the old stays).", {"labels": missing}))
+    old_by_key = {family.example_key(ex): family.example_labels(ex) for ex in old_examples}
+    changed = []
+    for ex in new_examples:
+        before = old_by_key.get(family.example_key(ex))
+        if before is not None and before != family.example_labels(ex):
+            changed.append({"key": family.example_key(ex)[:100], "old": before[:10],
+                            "new": family.example_labels(ex)[:10]})
+    if changed:
+        wins = cfg.update.corrections == "new"
+        findings.append(Finding(
+            "changed_labels", "info" if wins else "error",
+            f"{len(changed)} examples of the new knowledge have the text of earlier knowledge with another label "
+            f"(first: {changed[0]['key']!r}: {changed[0]['old']} before, {changed[0]['new']} now). "
+            + ("The new labels win (corrections)." if wins else
+               f"Fix the new knowledge, or set {setting('update.corrections')}: new to let them win."),
+            {"count": len(changed), "examples": changed[:10]}, {"update/changed_labels": len(changed)}))
+    return findings
+
+
+def drift_findings(split: str, anomalies, fail: bool) -> List[Finding]:
+    """TFDV's drift comparator anomalies as findings (a warning, an error with `fail_on_drift`)."""
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    drift_kinds = {anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
+                   anomalies_pb2.AnomalyInfo.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH}
+    findings = []
+    for feature, info in sorted(anomalies.anomaly_info.items()):
+        reasons = [r for r in info.reason if r.type in drift_kinds]
+        if not reasons:
+            continue
+        findings.append(Finding(
+            f"drift/{split}/{feature}", "error" if fail else "warning",
+            f"Drift against the previous knowledge base ({split}): feature {feature!r}: "
+            + " ".join(r.description.rstrip(".") + "." for r in reasons)
+            + " Set validation.label_drift / validation.length_drift (YAML) to tolerate more, or "
+            "validation.fail_on_drift: true to stop on it.",
+            {"split": split, "feature": feature, "reasons": [r.description for r in reasons]},
+            {f"drift/{split}/{feature}": 1.0}))
+    return findings
+
+
+def without_drift(anomalies):
+    """A copy of `anomalies` without the drift comparator reasons (reported as drift findings)."""
+    from tensorflow_metadata.proto.v0 import anomalies_pb2
+
+    drift_kinds = {anomalies_pb2.AnomalyInfo.COMPARATOR_L_INFTY_HIGH,
+                   anomalies_pb2.AnomalyInfo.COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH}
+    out = anomalies_pb2.Anomalies()
+    out.CopyFrom(anomalies)
+    for feature in list(out.anomaly_info):
+        info = out.anomaly_info[feature]
+        kept = [r for r in info.reason if r.type not in drift_kinds]
+        if not kept:
+            del out.anomaly_info[feature]
+        elif len(kept) != len(info.reason):
+            del info.reason[:]
+            info.reason.extend(kept)
+    return out
+
+
 class Executor(KnowledgeExecutor):
     """Runs TFDV validation and the family's checks; raises on error findings."""
 
@@ -78,37 +160,62 @@ class Executor(KnowledgeExecutor):
         from tfx.components.statistics_gen import stats_artifact_utils
         from tfx.utils import io_utils, writer_utils
 
+        from kerasknow.components.component_io import read_split, read_uri_split
+        from kerasknow.data.label_vocabulary import read_labels
+        from kerasknow.update.previous_knowledge import PreviousKnowledge
+        from kerasknow.validation.schema_evolution import (admit_labels, drop_free_text_domains,
+                                                           set_drift_comparators)
+
         cfg, family = step.config, step.family
+        spec = family.spec
         examples, stats_artifact = step.inputs[EXAMPLES_KEY], step.inputs[STATISTICS_KEY]
-        schema_uri = io_utils.get_only_uri_in_dir(step.inputs[SCHEMA_KEY].uri)
-        schema = io_utils.SchemaReader().read(schema_uri)
+        previous_model = step.inputs.get(PREVIOUS_MODEL_KEY)
+        previous = PreviousKnowledge.of_model(previous_model.uri) if previous_model is not None else None
+        # The schema validated against: a curated one wins; an update's is the one the previous
+        # knowledge base kept; a first run's the inferred one.
+        if previous is not None and not cfg.validation.schema_path:
+            schema = previous.read_schema()
+        else:
+            schema = io_utils.SchemaReader().read(io_utils.get_only_uri_in_dir(step.inputs[SCHEMA_KEY].uri))
+        drop_free_text_domains(schema, spec.free_text_features)
         anomalies_artifact, report_artifact = step.outputs[ANOMALIES_KEY], step.outputs[REPORT_KEY]
 
         splits = artifact_utils.decode_split_names(examples.split_names)
+        decoded = {split: read_split(examples, split) for split in splits}
+        new_all = [ex for exs in decoded.values() for ex in exs]
+        old_labels = read_labels(previous.knowledge) if previous is not None else []
+        added = admit_labels(schema, spec.label_feature,
+                             {label for ex in new_all for label in family.example_labels(ex)})
+        if previous is not None:
+            set_drift_comparators(schema, spec.label_feature, spec.length_features, cfg.validation.label_drift,
+                                  cfg.validation.length_drift)
+
         anomalies_artifact.split_names = artifact_utils.encode_split_names(splits)
         findings: List[Finding] = []
         statistics = {}
-        # Stages: TFDV and decoding per split, the family's checks, the report.
-        progress = open_bar("checks", total=2 * len(splits) + 2, unit="stages")
+        # Stages: TFDV per split, the family's and the update's checks, the report.
+        progress = open_bar("checks", total=len(splits) + 2, unit="stages")
         for split in splits:
             stats = statistics[split] = stats_artifact_utils.load_statistics(stats_artifact, split).proto()
-            anomalies = tfdv.validate_statistics(statistics=stats, schema=schema)
+            before = previous.statistics_of(split) if previous is not None else None
+            anomalies = tfdv.validate_statistics(statistics=stats, schema=schema, previous_statistics=before)
             out = artifact_utils.get_split_uri([anomalies_artifact], split)
             writer_utils.write_anomalies(os.path.join(out, "SchemaDiff.pb"), anomalies)
-            findings += tfdv_findings(split, anomalies)
+            findings += drift_findings(split, anomalies, cfg.validation.fail_on_drift)
+            findings += tfdv_findings(split, without_drift(anomalies))
             progress.update(1)
 
-        decoded = {}
-        for split in splits:
-            decoded[split] = read_split(examples, split)
-            progress.update(1)
         findings += family.knowledge_checks(decoded, cfg)
+        if previous is not None:
+            old_examples = [ex for split in ("train", "eval") for ex, _ in read_uri_split(previous.knowledge, split)]
+            findings += update_findings(family, cfg, new_all, old_examples, old_labels,
+                                        [label for label in added if label not in old_labels])
         progress.update(1)
         data_stats = {f"examples_{s}": len(v) for s, v in decoded.items()}
 
         text = render_report(findings, data_stats)
         data = examples.get_string_custom_property("data") if examples.has_custom_property("data") else ""
-        report = {"task": cfg.task, "data": data, "stats": data_stats,
+        report = {"task": cfg.task, "data": data, "stats": data_stats, "update": previous is not None,
                   "errors": sum(f.severity == "error" for f in findings),
                   "warnings": sum(f.severity == "warning" for f in findings),
                   "findings": [dataclasses.asdict(f) for f in findings]}
@@ -121,11 +228,16 @@ class Executor(KnowledgeExecutor):
         progress.update(1)
         progress.close()
 
-        # Keep the schema of the first run so later knowledge is validated against it.
-        kept = os.path.join(cfg.output, "schema", SCHEMA_FILE)
-        if not fileio.exists(kept):
-            fileio.makedirs(os.path.dirname(kept))
-            fileio.copy(schema_uri, kept)
+        # The schema this knowledge is kept with: free text without domains, new labels admitted,
+        # no drift thresholds (those are this run's settings). The next update validates against it.
+        for feature in schema.feature:
+            feature.ClearField("drift_comparator")
+        kept = step.outputs[KEPT_SCHEMA_KEY]
+        fileio.makedirs(kept.uri)
+        io_utils.write_pbtxt_file(os.path.join(kept.uri, SCHEMA_FILE), schema)
+        # A copy beside the report for people to read and curate (pass it back with --schema);
+        # the pipeline itself resolves the kept schema from ML Metadata, never from this copy.
+        io_utils.write_pbtxt_file(os.path.join(stable, SCHEMA_FILE), schema)
 
         report_path = os.path.join(stable, "report.txt")
         logger.info("Validation: %d errors, %d warnings; report: %s", report["errors"], report["warnings"], report_path)

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from kerasknow.components.component_keys import (ANOMALIES_KEY, CONFIG_KEY, EXAMPLES_KEY, REPORT_KEY, SCHEMA_KEY,
-                                                 STATISTICS_KEY)
+from kerasknow.components.component_keys import (ANOMALIES_KEY, CONFIG_KEY, EXAMPLES_KEY, KEPT_SCHEMA_KEY, REPORT_KEY,
+                                                 SCHEMA_KEY, STATISTICS_KEY)
 from kerasknow.components.knowledge_artifacts import KnowledgeReport
 from kerasknow.components.knowledge_validator.component import KnowledgeValidator
 from kerasknow.components.knowledge_validator.executor import Executor
@@ -25,10 +25,12 @@ def _validate(cfg, root):
     statistics, schema = run_statistics_and_schema(examples, os.path.join(root, "stats"))
     anomalies = artifact(standard_artifacts.ExampleAnomalies, os.path.join(root, "anomalies"))
     report = artifact(KnowledgeReport, os.path.join(root, "report"))
+    kept = artifact(standard_artifacts.Schema, os.path.join(root, "kept_schema"))
     Executor(BaseExecutor.Context(pipeline_run_id=RUN)).Do(
         {EXAMPLES_KEY: [examples], STATISTICS_KEY: [statistics], SCHEMA_KEY: [schema]},
-        {ANOMALIES_KEY: [anomalies], REPORT_KEY: [report]}, {CONFIG_KEY: cfg.to_json(KnowledgeValidator.CONFIG_SECTIONS)})
-    return anomalies, report
+        {ANOMALIES_KEY: [anomalies], REPORT_KEY: [report], KEPT_SCHEMA_KEY: [kept]},
+        {CONFIG_KEY: cfg.to_json(KnowledgeValidator.CONFIG_SECTIONS)})
+    return anomalies, report, kept
 
 
 def _scalars(logdir):
@@ -48,14 +50,21 @@ def test_report_anomalies_schema_and_tensorboard_scalars_from_the_findings(tmp_p
     data.write_text("text,label\n" + "".join(f"fact number {i} about things,{'ab'[i % 2]}\n" for i in range(30)))
     cfg = RunConfig(data=str(data), output=str(tmp_path / "out"), model={"checkpoint": tiny_bert_dir,
                                                                          "max_seq_length": 4})
-    anomalies, report = _validate(cfg, str(tmp_path))
+    anomalies, report, kept = _validate(cfg, str(tmp_path))
     found = json.load(open(os.path.join(report.uri, "report.json")))
     assert found["errors"] == 0 and found["data"] == str(data)
     checks = {f["check"]: f for f in found["findings"]}
     assert checks["truncated_at_max_seq_length"]["severity"] == "warning"  # every text is over 4 pieces
     assert report.get_int_custom_property("warnings") == found["warnings"]
     assert sorted(os.listdir(anomalies.uri)) == ["Split-eval", "Split-train"]
-    assert os.path.exists(tmp_path / "out" / "schema" / "schema.pbtxt")
+    # The kept schema: free text without a string domain (with 30 texts TFDV's inferred schema lists
+    # every text as an allowed value), the labels with theirs.
+    from tfx.utils import io_utils
+
+    from kerasknow.validation.schema_evolution import label_domain
+
+    kept_schema = io_utils.SchemaReader().read(os.path.join(kept.uri, "schema.pbtxt"))
+    assert label_domain(kept_schema, "text") == set() and label_domain(kept_schema, "label") == {"a", "b"}
     # Every scalar a finding measured reaches TensorBoard, with no list of check names in between.
     scalars = _scalars(str(tmp_path / "out" / "tensorboard" / RUN / "validation"))
     assert scalars["data/truncated_fraction"] == pytest.approx(1.0)
@@ -63,7 +72,7 @@ def test_report_anomalies_schema_and_tensorboard_scalars_from_the_findings(tmp_p
     assert scalars["findings/warning"] == found["warnings"]
     # The run's reports, with TFDV's statistics of both splits as a page to open in a browser.
     reports = tmp_path / "out" / "reports" / RUN / "validation"
-    assert sorted(os.listdir(reports)) == ["report.json", "report.txt", "statistics.html"]
+    assert sorted(os.listdir(reports)) == ["report.json", "report.txt", "schema.pbtxt", "statistics.html"]
     page = (reports / "statistics.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "<facets-overview" in page
     assert "TFDV statistics: train vs eval" in page
@@ -79,7 +88,7 @@ def _assert_statistics_of_both_splits(page):
     proto = statistics_pb2.DatasetFeatureStatisticsList.FromString(
         base64.b64decode(re.search(r'proto-input="([^"]+)"', page).group(1)))
     assert [d.name for d in proto.datasets] == ["train", "eval"]
-    assert {f.path.step[0] for f in proto.datasets[0].features} == {"text", "label"}
+    assert {f.path.step[0] for f in proto.datasets[0].features} == {"text", "label", "num_words"}
 
 
 def test_error_findings_stop_the_run_with_the_report_path(tmp_path, tiny_bert_dir):

@@ -5,6 +5,7 @@
 """
 from kerasknow.config.run_config import RunConfig, SectionNotGiven
 from kerasknow.config.sections import (SECTION_TYPES, BlessingConfig, FinetuneConfig, IngestConfig, ModelConfig,
-                                       ServingConfig, TrainingConfig, TuningConfig, ValidationConfig)
+                                       ServingConfig, TrainingConfig, TuningConfig, UpdateConfig,
+                                       ValidationConfig)
 from kerasknow.config.settings import setting
 from kerasknow.config.task_specs import TASK_SPECS, TASKS

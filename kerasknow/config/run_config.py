@@ -5,7 +5,8 @@ import os
 from typing import Any, Dict, Iterable, Mapping, Optional
 
 from kerasknow.config.sections import (SECTION_TYPES, BlessingConfig, FinetuneConfig, IngestConfig, ModelConfig,
-                                       ServingConfig, TrainingConfig, TuningConfig, ValidationConfig)
+                                       ServingConfig, TrainingConfig, TuningConfig, UpdateConfig,
+                                       ValidationConfig)
 from kerasknow.config.settings import setting
 from kerasknow.config.task_specs import TASK_SPECS, TASKS
 from kerasknow.errors import ConfigError
@@ -69,7 +70,7 @@ class RunConfig:
         data: The knowledge data, a file or folder.
         output: The output folder (metadata, artifacts, reports, serving).
         pipeline_name: The TFX pipeline name; empty for `kerasknow-<task>`.
-        ingest, validation, model, finetune, tuning, training, blessing, serving: The sections
+        ingest, validation, model, finetune, tuning, training, update, blessing, serving: The sections
             (`kerasknow.config.sections`); each also takes a dict of its fields.
 
     Raises:
@@ -94,6 +95,7 @@ class RunConfig:
     finetune: FinetuneConfig = dataclasses.field(default_factory=FinetuneConfig)
     tuning: TuningConfig = dataclasses.field(default_factory=TuningConfig)
     training: TrainingConfig = dataclasses.field(default_factory=TrainingConfig)
+    update: UpdateConfig = dataclasses.field(default_factory=UpdateConfig)
     blessing: BlessingConfig = dataclasses.field(default_factory=BlessingConfig)
     serving: ServingConfig = dataclasses.field(default_factory=ServingConfig)
 

@@ -59,6 +59,11 @@ class ValidationConfig:
         fail_on_conflicting_labels: The same text (or image) with two labels is an error; a
             warning when False.
         min_mentions_per_type: NER: entity types with fewer training mentions are reported.
+        label_drift: Update runs: the largest L-infinity distance between the new and the previous
+            knowledge's label (tag) distributions before TFDV reports drift, in [0, 1).
+        length_drift: Update runs: the largest Jensen-Shannon divergence between the length
+            distributions (words, tokens, image sides), in [0, 1).
+        fail_on_drift: Drift stops the run (an error) instead of being a warning.
     """
 
     schema_path: str = ""
@@ -67,8 +72,16 @@ class ValidationConfig:
     max_duplicate_fraction: float = 0.05
     fail_on_conflicting_labels: bool = True
     min_mentions_per_type: int = 5
+    label_drift: float = 0.25
+    length_drift: float = 0.1
+    fail_on_drift: bool = False
 
     def validate(self) -> None:
+        for path, value in (("validation.label_drift", self.label_drift),
+                            ("validation.length_drift", self.length_drift)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+                raise ConfigError(f"{setting(path)} must be a number in [0, 1). Received: "
+                                  f"{path.split('.')[-1]}={value!r}")
         check_fraction("validation.max_truncated_fraction", self.max_truncated_fraction)
         check_fraction("validation.max_duplicate_fraction", self.max_duplicate_fraction)
         check_positive_int("validation.min_examples_per_label", self.min_examples_per_label, minimum=1)
@@ -190,6 +203,58 @@ class TrainingConfig:
         check_choice("training.xla", self.xla, ("auto", "on", "off"))
 
 
+UPDATE_STRATEGIES = ("replay", "ewc", "lwf", "replay+lwf", "naive", "retrain")
+
+
+@dataclasses.dataclass
+class UpdateConfig:
+    """How a run on an output that already holds a blessed model learns the new knowledge
+    (KnowledgeBase, Tuner, Trainer).
+
+    Args:
+        strategy: `replay` (warm start from the blessed model; the new knowledge mixed with a
+            class-balanced replay sample of the old), `ewc` (warm start; a diagonal-Fisher penalty
+            toward the old weights), `lwf` (warm start; distillation on the old model's outputs for
+            the old classes), `replay+lwf`, `naive` (warm start, new knowledge only: the lower bound)
+            or `retrain` (from the pretrained checkpoint on old + new: the upper bound).
+            docs/knowledge-update.md says why the default is the default.
+        replay_size: Old examples replayed (class-balanced), also the sample EWC's Fisher is
+            measured on.
+        ewc_lambda: EWC's penalty weight.
+        lwf_weight: Weight of the distillation loss (LwF).
+        lwf_temperature: Softmax temperature of the distillation.
+        corrections: What a new example does whose text (or image, or sentence) the old knowledge
+            has with another label: `new` (the new label wins: a correction) or `error` (the
+            run stops: the knowledge owner decides).
+        old_model_labels: NER: where the new knowledge tags `O`, take the old model's tag for entity
+            types the new knowledge does not annotate (background shift), so old types are not
+            unlearned.
+    """
+
+    strategy: str = "replay"
+    replay_size: int = 250
+    ewc_lambda: float = 100.0
+    lwf_weight: float = 1.0
+    lwf_temperature: float = 2.0
+    corrections: str = "new"
+    old_model_labels: bool = True
+
+    def validate(self) -> None:
+        check_choice("update.strategy", self.strategy, UPDATE_STRATEGIES)
+        check_positive_int("update.replay_size", self.replay_size, minimum=0)
+        for path, value in (("update.ewc_lambda", self.ewc_lambda), ("update.lwf_weight", self.lwf_weight),
+                            ("update.lwf_temperature", self.lwf_temperature)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ConfigError(f"{setting(path)} must be a positive number. Received: "
+                                  f"{path.split('.')[-1]}={value!r}")
+        check_choice("update.corrections", self.corrections, ("new", "error"))
+
+    @property
+    def warm_start(self) -> bool:
+        """Whether the strategy starts from the blessed model (all but `retrain`)."""
+        return self.strategy != "retrain"
+
+
 @dataclasses.dataclass
 class BlessingConfig:
     """When the evaluated model is good enough to push (KnowledgeEvaluator).
@@ -206,11 +271,20 @@ class BlessingConfig:
         margin: The share of the headroom above a baseline a model must clear (0.1: a 10-class
             balanced classifier needs accuracy >= 0.19, an all-`O` NER tagger's entity F1 of 0
             becomes >= 0.1).
+        max_forgetting: Updates: the most an old class's recall may drop, in points, beyond what
+            noise on its eval size explains (`kerasknow.metrics.retention.tolerance`).
+        max_absorption: Updates: the largest share of old held-out examples the candidate may
+            assign to new classes.
+
+    An update must also learn: on the new knowledge's held-out examples it must clear the same
+    baseline-plus-margin gate.
     """
 
     min_accuracy: Optional[float] = None
     min_f1: Optional[float] = None
     margin: float = 0.1
+    max_forgetting: float = 1.0
+    max_absorption: float = 0.5
 
     def validate(self) -> None:
         if self.min_accuracy is not None:
@@ -218,25 +292,74 @@ class BlessingConfig:
         if self.min_f1 is not None:
             check_fraction("blessing.min_f1", self.min_f1)
         check_fraction("blessing.margin", self.margin)
+        check_fraction("blessing.max_absorption", self.max_absorption)
+        if isinstance(self.max_forgetting, bool) or not isinstance(self.max_forgetting, (int, float)) or not (
+                0 <= self.max_forgetting <= 100):
+            raise ConfigError(f"{setting('blessing.max_forgetting')} must be a number of points in [0, 100]. "
+                              f"Received: max_forgetting={self.max_forgetting!r}")
 
 
 @dataclasses.dataclass
 class ServingConfig:
-    """Where and as what the blessed model is pushed (Pusher).
+    """Where and how the blessed model is pushed, and the TF Serving files written beside it
+    (KnowledgePusher).
 
     Args:
         model_name: The TF Serving model name; the model base path is `<base_path>/<model_name>`.
-        base_path: The folder of TF Serving model base paths; empty for `<output>/serving`.
+        base_path: The folder of TF Serving model base paths (and `models.config`,
+            `batching.config`, `monitoring.config`); empty for `<output>/serving`.
+        keep_versions: Versions kept on disk, newest first (0: all); one `models.config`
+            loads or labels is never deleted.
+        warmup_requests: Warm-up requests written to `assets.extra/tf_serving_warmup_requests`,
+            one eval example each (0 to 1000, TF Serving's limit).
+        canary: The new version gets the `canary` label and `stable` stays where it is.
+        server: `host:port` of the TF Serving (gRPC) that serves `models.config`: the pusher
+            waits until it has loaded the new version, then moves the label to it. Empty: the
+            label moves with `kerasknow promote` (TF Serving refuses a label on a version it
+            has not loaded).
+        label_wait_seconds: How long the pusher waits for `server`.
+        max_batch_size, batch_timeout_micros, num_batch_threads, max_enqueued_batches: The
+            `batching.config` (TF Serving's `BatchingParameters`); 0 leaves the last two out
+            (TF Serving then uses one thread per core and 10 batches).
     """
 
     model_name: str = "knowledge"
     base_path: str = ""
+    keep_versions: int = 3
+    warmup_requests: int = 16
+    canary: bool = False
+    server: str = ""
+    label_wait_seconds: float = 300.0
+    max_batch_size: int = 32
+    batch_timeout_micros: int = 2000
+    num_batch_threads: int = 0
+    max_enqueued_batches: int = 0
 
     def validate(self) -> None:
         name = self.model_name
-        if not isinstance(name, str) or not name or "/" in name or "\\" in name or name in (".", ".."):
+        if not isinstance(name, str) or not name or "/" in name or "\\" in name or name in (".", "..") \
+                or name != name.strip():
             raise ConfigError(f"{setting('serving.model_name')} must be a non-empty folder name without '/' "
                               f"(and not '.' or '..'). Received: model_name={name!r}")
+        check_positive_int("serving.keep_versions", self.keep_versions, minimum=0)
+        check_positive_int("serving.warmup_requests", self.warmup_requests, minimum=0)
+        if self.warmup_requests > 1000:
+            raise ConfigError(f"{setting('serving.warmup_requests')} must be at most 1000 (TF Serving refuses to load "
+                              f"a version with more). Received: warmup_requests={self.warmup_requests}")
+        if not isinstance(self.canary, bool):
+            raise ConfigError(f"{setting('serving.canary')} must be true or false. Received: canary={self.canary!r}")
+        server = self.server
+        if not isinstance(server, str) or (server and (":" not in server or not server.rsplit(":", 1)[1].isdigit())):
+            raise ConfigError(f"{setting('serving.server')} must be empty or host:port of a TF Serving gRPC endpoint. "
+                              f"Received: server={server!r}")
+        if isinstance(self.label_wait_seconds, bool) or not isinstance(self.label_wait_seconds, (int, float)) \
+                or self.label_wait_seconds <= 0:
+            raise ConfigError(f"{setting('serving.label_wait_seconds')} must be a number of seconds > 0. Received: "
+                              f"label_wait_seconds={self.label_wait_seconds!r}")
+        check_positive_int("serving.max_batch_size", self.max_batch_size)
+        check_positive_int("serving.batch_timeout_micros", self.batch_timeout_micros, minimum=0)
+        check_positive_int("serving.num_batch_threads", self.num_batch_threads, minimum=0)
+        check_positive_int("serving.max_enqueued_batches", self.max_enqueued_batches, minimum=0)
 
 
 #: Section name -> its class, in the order configs are written.
@@ -247,6 +370,7 @@ SECTION_TYPES: Dict[str, Any] = {
     "finetune": FinetuneConfig,
     "tuning": TuningConfig,
     "training": TrainingConfig,
+    "update": UpdateConfig,
     "blessing": BlessingConfig,
     "serving": ServingConfig,
 }

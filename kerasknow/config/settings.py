@@ -39,6 +39,8 @@ _RENAMED = {
     "serving.base_path": "--serving-base",
     "validation.schema_path": "--schema-path",
     "blessing.margin": "--blessing-margin",
+    "update.strategy": "--update-strategy",
+    "update.replay_size": "--replay-size",
 }
 
 SWITCH = ("auto", "on", "off")
@@ -70,6 +72,10 @@ def config_flags() -> Tuple[ConfigFlag, ...]:
         ConfigFlag("serving.model_name", "TF Serving model name", metavar="NAME"),
         ConfigFlag("serving.base_path", "folder of TF Serving model base paths; the model goes to DIR/NAME/VERSION "
                    "(empty: OUTPUT/serving)", metavar="DIR"),
+        ConfigFlag("serving.keep_versions", "versions kept on disk, newest first (0: all; served ones are never "
+                   "deleted)", type=int, metavar="N"),
+        ConfigFlag("serving.warmup_requests", "warm-up requests written with each pushed version (0-1000)", type=int,
+                   metavar="N"),
         ConfigFlag("model.checkpoint", "BERT checkpoint folder or hub name (empty: the offline all-MiniLM-L6-v2)",
                    metavar="DIR_OR_NAME"),
         ConfigFlag("model.backbone", "image backbone, a tf.keras.applications name", metavar="NAME"),
@@ -93,10 +99,17 @@ def config_flags() -> Tuple[ConfigFlag, ...]:
                    metavar="N"),
         ConfigFlag("finetune.top_k", "images: top backbone blocks fine-tuned in the second phase", type=int,
                    metavar="K"),
+        ConfigFlag("update.strategy", "how an update run learns new knowledge without forgetting: "
+                   "replay|ewc|lwf|replay+lwf|naive|retrain", choices=("replay", "ewc", "lwf", "replay+lwf",
+                                                                        "naive", "retrain")),
+        ConfigFlag("update.replay_size", "old examples replayed in an update (class-balanced)", type=int,
+                   metavar="N"),
         ConfigFlag("blessing.min_accuracy", "blessing: the accuracy (token accuracy for NER) to reach "
                    "(None: the majority-class baseline plus the margin)", type=float, metavar="F"),
         ConfigFlag("blessing.min_f1", "blessing: the macro-F1 (entity F1 for NER) to reach (None: the "
                    "chance baseline plus the margin)", type=float, metavar="F"),
+        ConfigFlag("blessing.max_forgetting", "updates: the most an old class's recall may drop, in points, "
+                   "beyond eval noise", type=float, metavar="POINTS"),
         ConfigFlag("blessing.margin", "blessing: share of the headroom above a baseline a model must clear",
                    type=float, metavar="F"),
         ConfigFlag("training.mixed_precision", "mixed precision", choices=SWITCH),

@@ -7,15 +7,23 @@ LABELS_FILE = "labels.json"
 
 
 def write_labels(examples_uri: str, labels: Iterable[str]) -> str:
-    """Writes the sorted labels as `<examples_uri>/labels.json`; returns the file's path.
+    """Writes the labels, in their order, as `<examples_uri>/labels.json`; returns the file's path.
 
-    Class ids are positions in this list, so training, export and serving agree on them.
+    Class ids are positions in this list, so training, export and serving agree on them: a first
+    run writes them sorted, an update keeps the old order and appends new labels
+    (`kerasknow.update.knowledge_merge.merged_labels`).
+
+    Raises:
+        ValueError: For a label listed twice.
     """
     from tfx.dsl.io import fileio
 
+    labels = list(labels)
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"Labels must be distinct. Received: labels={labels!r}")
     path = os.path.join(examples_uri, LABELS_FILE)
     with fileio.open(path, "w") as f:
-        f.write(json.dumps(sorted(labels)))
+        f.write(json.dumps(labels))
     return path
 
 

@@ -25,17 +25,22 @@ class TaskFamily(abc.ABC):
 
     #: The family's declarations: name, input formats, default learning rates, tuner objective.
     spec: TaskSpec = None  # type: ignore[assignment]
-    #: Name of the label feature in the tf.Examples (a string or a list of strings).
-    label_feature: str = "label"
     #: What `mixed_precision: auto` / `xla: auto` may turn on on a CPU: only what measured
     #: faster for the family's models (see `HardwarePlan`).
     cpu_auto_bfloat16: bool = False
     cpu_auto_xla: bool = False
+    #: The model outputs probabilities (the image classifier), not logits (the BERT families).
+    outputs_probabilities: bool = False
 
     @property
     def name(self) -> str:
         """The registry name, also the `--task` value."""
         return self.spec.name
+
+    @property
+    def label_feature(self) -> str:
+        """The tf.Example feature holding the label (a string, or the tags for NER)."""
+        return self.spec.label_feature
 
     @property
     def tuner_objective(self) -> str:
@@ -68,6 +73,33 @@ class TaskFamily(abc.ABC):
         value = record.features[self.label_feature]
         return value if isinstance(value, (list, tuple)) else [value]
 
+    # ---- decoded examples (knowledge updates) --------------------------------------------
+    @abc.abstractmethod
+    def example_key(self, example: Dict[str, List[Any]]) -> str:
+        """The identity of a decoded example, as its record's key: the same text (image, sentence)
+        in the old and the new knowledge has the same key."""
+
+    def example_labels(self, example: Dict[str, List[Any]]) -> List[str]:
+        """The label strings of a decoded example (classification: one; NER: its tags)."""
+        return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in example.get(self.label_feature, [])]
+
+    def example_classes(self, example: Dict[str, List[Any]]) -> List[str]:
+        """What a class-balanced sample balances over: the label (NER: the entity types present,
+        `O` for a sentence without entities)."""
+        return self.example_labels(example)
+
+    def label_with_old_model(self, examples: List[Any], saved_model_dir: str, old_labels: List[str]) -> List[Any]:
+        """New training examples `(decoded, serialised)` with labels the old model adds (an update's
+        background shift); unchanged by default. NER takes the old model's tags for old entity
+        types the new knowledge leaves as `O`."""
+        return examples
+
+    def with_labels(self, example: Dict[str, List[Any]], labels: Sequence[str]) -> Dict[str, List[Any]]:
+        """A copy of a decoded example with its label feature replaced (corrections, pseudo-labels)."""
+        out = dict(example)
+        out[self.label_feature] = [str(v).encode("utf-8") for v in labels]
+        return out
+
     # ---- knowledge validation ------------------------------------------------------------
     @abc.abstractmethod
     def knowledge_checks(self, splits: Dict[str, List[Dict[str, Any]]], config: RunConfig) -> List[Finding]:
@@ -94,10 +126,21 @@ class TaskFamily(abc.ABC):
         return 2
 
     def epochs(self, ctx: TrainContext) -> int:
-        """`training.epochs`, or `default_epochs(ctx)` when it is unset (computed once per run)."""
+        """`training.epochs`, or `default_epochs(ctx)` when it is unset (computed once per run).
+
+        A warm-started update trains half the default epochs (at least one): it starts from a
+        model that already fits the old knowledge (docs/knowledge-update.md has the measurements).
+        """
         if ctx.config.training.epochs:
             return ctx.config.training.epochs
-        return ctx.cached("default_epochs", lambda: self.default_epochs(ctx))
+
+        def default() -> int:
+            epochs = self.default_epochs(ctx)
+            if ctx.update is not None and ctx.update.is_update and ctx.config.update.warm_start:
+                epochs = max(1, epochs // 2)
+            return epochs
+
+        return ctx.cached("default_epochs", default)
 
     def default_learning_rates(self, ctx: TrainContext) -> List[float]:
         """Keras Tuner's learning-rate choices when `tuning.learning_rates` is unset."""
@@ -123,6 +166,20 @@ class TaskFamily(abc.ABC):
         return fit_phases(model, self.phases(model, ctx), train_ds, eval_ds, callbacks, verbose=fit_verbosity())
 
     # ---- evaluation and export -----------------------------------------------------------
+    def retention(self, candidate_dir: str, blessed_dir: str, old_examples: List[Dict[str, Any]],
+                  old_labels: List[str], max_forgetting: float) -> Dict[str, Any]:
+        """What the candidate kept of the old knowledge (`kerasknow.metrics.retention`), on old
+        held-out examples, against the blessed model; classifiers by default."""
+        from kerasknow.metrics.retention import classification_retention
+        from kerasknow.metrics.served_classifier_eval import served_probabilities
+
+        (name, inputs), = self.serving_inputs(old_examples).items()
+        index = {label: i for i, label in enumerate(old_labels)}
+        y_true = [index[self.example_labels(ex)[0]] for ex in old_examples]
+        return classification_retention(served_probabilities(blessed_dir, name, inputs),
+                                        served_probabilities(candidate_dir, name, inputs), y_true, old_labels,
+                                        max_forgetting)
+
     def baseline(self, eval_examples: List[Dict[str, Any]]):
         """The trivial predictor a model must beat to be blessed (`kerasknow.metrics.baseline`):
         by default the majority class of the eval split's `label_feature`."""
@@ -134,6 +191,15 @@ class TaskFamily(abc.ABC):
     def export(self, model, export_dir: str, ctx: TrainContext) -> None:
         """Writes a SavedModel with `serving_default` on raw input and `serving_examples` on
         serialised tf.Examples."""
+
+    @abc.abstractmethod
+    def serving_inputs(self, examples: List[Dict[str, Any]]) -> Dict[str, List[bytes]]:
+        """What a client sends `serving_default` for decoded examples: input name -> one raw
+        value per example (the pusher's warm-up requests and preflight are built from it).
+
+        Args:
+            examples: Decoded examples (`kerasknow.data.example_codec.decode_example`).
+        """
 
     @abc.abstractmethod
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]],

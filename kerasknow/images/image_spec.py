@@ -7,5 +7,7 @@ IMAGE_CLASSIFICATION = TaskSpec(
     input_formats=("auto", "folder", "idx"),
     # A new head on a frozen backbone learns fastest at ~1e-3 (docs/images.md).
     learning_rates=(2e-3, 1e-3),
+    free_text_features=("image", "image_sha256"),
+    length_features=("height", "width"),
     tuner_objective="val_accuracy",
 )

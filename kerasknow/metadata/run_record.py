@@ -31,7 +31,12 @@ class RunRecord:
         accuracy, f1: The evaluation of that model (token accuracy and entity F1 for NER).
         blessed: Whether the evaluator blessed it.
         not_blessed_because: Why not.
-        pushed_version: The served version the Pusher pushed (or reused); None for none.
+        pushed_version: The served version the KnowledgePusher pushed (or reused); None for none.
+        knowledge: KnowledgeBase's one-line summary (the knowledge base's size; on an update the
+            previous and new examples, new labels and the replayed sample).
+        max_forgetting: On an update, the worst old class's forgetting in points; None otherwise.
+        push: The KnowledgePusher's one-line summary (what it pushed, where a label stays).
+        previous_model_id: The blessed model this run updated (`previous_knowledge`), or None.
     """
 
     run_id: str
@@ -53,6 +58,10 @@ class RunRecord:
     blessed: Optional[bool] = None
     not_blessed_because: str = ""
     pushed_version: Optional[str] = None
+    knowledge: str = ""
+    max_forgetting: Optional[float] = None
+    push: str = ""
+    previous_model_id: Optional[int] = None
 
     @property
     def state(self) -> str:
@@ -83,7 +92,8 @@ def _outputs(store, execution_id: int) -> Dict[str, Any]:
 
     ids = {}
     for event in store.get_events_by_execution_ids([execution_id]):
-        if event.type == metadata_store_pb2.Event.OUTPUT:
+        # Resolvers record what they resolved as INTERNAL_OUTPUT events.
+        if event.type in (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.INTERNAL_OUTPUT):
             keys = [s.key for s in event.path.steps if s.HasField("key")]
             if keys:
                 ids[keys[0]] = event.artifact_id
@@ -137,11 +147,19 @@ def run_record(metadata_path: str, run: PipelineRun, output: str = "") -> RunRec
             record.hyperparameters = (hp or {}).get("values", {})
         if "model" in outputs and step.node == "Trainer":
             record.model_id = outputs["model"].id
+        if step.resolver and step.node == "previous_knowledge":
+            record.previous_model_id = outputs["model"].id if "model" in outputs else None
         if "evaluation" in outputs:
             metrics = _read_json(os.path.join(outputs["evaluation"].uri, "metrics.json")) or {}
             record.accuracy, record.f1 = metrics.get("accuracy"), metrics.get("f1")
             record.blessed = metrics.get("blessed")
             record.not_blessed_because = "; ".join(metrics.get("not_blessed_because", []))
+            retention = metrics.get("update", {}).get("retention") or {}
+            record.max_forgetting = retention.get("max_forgetting")
+        if "training" in outputs and step.node == "KnowledgeBase":
+            record.knowledge = _property(outputs["training"], "summary") or ""
+        if "pushed_model" in outputs:
+            record.push = _property(outputs["pushed_model"], "summary") or ""
         if "pushed_model" in outputs and _property(outputs["pushed_model"], "pushed"):
             record.pushed_version = str(_property(outputs["pushed_model"], "pushed_version") or "") or None
     if record.read is None and output:
@@ -183,7 +201,16 @@ def step_note(record: RunRecord, node: str) -> str:
     if node == "KnowledgeEvaluator" and record.accuracy is not None:
         accuracy, f1 = metric_names(record.task)
         verdict = "blessed" if record.blessed else "NOT blessed"
-        return f"{accuracy} {record.accuracy:.4f}, {f1} {record.f1:.4f}; {verdict}"
-    if node == "Pusher":
+        kept = f", old classes forgot at most {record.max_forgetting:.1f} pts" if record.max_forgetting is not None else ""
+        return f"{accuracy} {record.accuracy:.4f}, {f1} {record.f1:.4f}{kept}; {verdict}"
+    if node == "previous_knowledge":
+        if record.previous_model_id is None:
+            return "no blessed model yet: a first knowledge base"
+        return f"updates blessed model #{record.previous_model_id}"
+    if node == "KnowledgeBase":
+        return record.knowledge
+    if node == "KnowledgePusher":
+        if record.push:
+            return record.push
         return f"pushed version {record.pushed_version}" if record.pushed_version else "nothing pushed"
     return ""

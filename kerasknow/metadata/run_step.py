@@ -14,6 +14,9 @@ class RunStep:
         execution_id: The ML Metadata execution id.
         created_ms: When ML Metadata registered the execution (ms since the epoch): the step's start.
         updated_ms: Its last state change: the step's end once it is no longer `running`.
+        resolver: True for a resolver node (such as `previous_knowledge`): TFX runs those on
+            every pipeline run, as they read ML Metadata rather than compute outputs, so they
+            are never `cached`.
     """
 
     node: str
@@ -21,6 +24,7 @@ class RunStep:
     execution_id: int
     created_ms: int = 0
     updated_ms: int = 0
+    resolver: bool = False
 
     @property
     def seconds(self) -> float:
@@ -82,9 +86,11 @@ def pipeline_run_steps(metadata_path: str, run_id: Optional[str] = None) -> List
         nodes = [c.name for c in store.get_contexts_by_execution(execution.id) if c.type == "node"]
         node = nodes[0].split(".", 1)[-1] if nodes else execution.name
         state = metadata_store_pb2.Execution.State.Name(execution.last_known_state).lower()
+        kind = store.get_execution_types_by_id([execution.type_id])[0].name
         steps.append(RunStep(node=node, state=state, execution_id=execution.id,
                              created_ms=execution.create_time_since_epoch,
-                             updated_ms=execution.last_update_time_since_epoch))
+                             updated_ms=execution.last_update_time_since_epoch,
+                             resolver=kind.rsplit(".", 1)[-1] == "Resolver"))
     return steps
 
 

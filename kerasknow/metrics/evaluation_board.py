@@ -13,7 +13,9 @@ def write_evaluation_summaries(logdir: str, metrics: Dict[str, Any], text: str) 
     - text `metrics`: `text` (the report `metrics.txt` holds);
     - image `per_class_precision_recall_f1`: one bar chart of every class's three figures;
     - image `confusion_matrix` (classification): counts with the full class names;
-    - PR curves `pr_curves/<class>` (classification): one-vs-rest, from `metrics["pr_curves"]`.
+    - PR curves `pr_curves/<class>` (classification): one-vs-rest, from `metrics["pr_curves"]`;
+    - on an update: the retention scalars (`update/...`) and image `retention` (old classes'
+      figures before and after the update).
 
     Args:
         logdir: The run's `evaluation` folder (`tensorboard/<run>/evaluation`).
@@ -43,4 +45,13 @@ def write_evaluation_summaries(logdir: str, metrics: Dict[str, Any], text: str) 
                 num_thresholds=len(curve["tp"]), display_name=label,
                 description=f"{label} against the rest: precision and recall at thresholds on its probability")
             tf.summary.experimental.write_raw_pb(proto.SerializeToString(), step=0)
+        update = metrics.get("update")
+        if update:
+            from kerasknow.metrics.retention_image import retention_image
+            from kerasknow.update.update_evaluation import update_scalars
+
+            for name, value in update_scalars(update).items():
+                tf.summary.scalar(name, value)
+            if update.get("retention", {}).get("per_class"):
+                tf.summary.image("retention", retention_image(update["retention"]["per_class"])[None, ...])
     writer.close()

@@ -37,3 +37,21 @@ def evaluate_served_classifier(model: Union[str, SignatureCaller], input_name: s
     if probabilities:
         metrics["pr_curves"] = pr_curve_data(list(y_true), np.concatenate(probabilities), labels)
     return metrics
+
+
+def served_probabilities(model: Union[str, SignatureCaller], input_name: str, inputs: Sequence[bytes],
+                         batch_size: int = 64) -> np.ndarray:
+    """`serving_default`'s `probabilities` for `inputs`, `[N, classes]` (float32).
+
+    Args:
+        model: The exported SavedModel's folder, or a `SignatureCaller` (a served model).
+        input_name: The signature's input (`"texts"` or `"images"`).
+        inputs: Raw inputs, one per example.
+        batch_size: Examples per signature call.
+    """
+    call = as_caller(model)
+    rows = [np.asarray(call("serving_default", {input_name: np.array(list(inputs[start:start + batch_size]),
+                                                                       dtype=object)})["probabilities"],
+                       dtype=np.float32)
+            for start in range(0, len(inputs), batch_size)]
+    return np.concatenate(rows) if rows else np.zeros((0, 0), np.float32)

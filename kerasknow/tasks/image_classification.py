@@ -38,7 +38,7 @@ class ImageClassification(TaskFamily):
     """
 
     spec = IMAGE_CLASSIFICATION
-    label_feature = "label"
+    outputs_probabilities = True
     # MobileNetV2 on an AMX CPU ran 2x slower under bfloat16 and 12x slower with XLA: both stay
     # off on CPUs under "auto" (the class defaults); docs/performance.md.
 
@@ -53,6 +53,14 @@ class ImageClassification(TaskFamily):
 
     def to_example(self, record: KnowledgeRecord):
         return encode_features(record.features)
+
+    def example_key(self, example: Dict[str, List[Any]]) -> str:
+        import hashlib
+
+        digest = example.get("image_sha256")
+        if digest:
+            return digest[0].decode("ascii") if isinstance(digest[0], bytes) else str(digest[0])
+        return "bytes:" + hashlib.sha256(example["image"][0]).hexdigest()
 
     def knowledge_checks(self, splits: Dict[str, List[Dict[str, Any]]], config: RunConfig) -> List[Finding]:
         import numpy as np
@@ -157,10 +165,13 @@ class ImageClassification(TaskFamily):
 
         export_image_classifier(model, export_dir, ctx.labels)
 
+    def serving_inputs(self, examples: List[Dict[str, Any]]) -> Dict[str, List[bytes]]:
+        return {"images": [ex["image"][0] for ex in examples]}
+
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]], labels: List[str],
                  config: RunConfig) -> Dict[str, Any]:
         from kerasknow.metrics.served_classifier_eval import evaluate_served_classifier
 
         return evaluate_served_classifier(
-            saved_model_dir, "images", [ex["image"][0] for ex in eval_examples],
+            saved_model_dir, "images", self.serving_inputs(eval_examples)["images"],
             [ex["label"][0].decode("utf-8") for ex in eval_examples], labels, batch_size=EVAL_BATCH)

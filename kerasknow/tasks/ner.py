@@ -35,7 +35,6 @@ class NamedEntityRecognition(TaskFamily):
     """
 
     spec = NER
-    label_feature = "tags"
     # The same BERT encoder as text classification gains from bfloat16 on AMX CPUs; XLA stays
     # off because NER batches are padded to their longest sentence (a new shape per batch).
     cpu_auto_bfloat16 = True
@@ -57,7 +56,37 @@ class NamedEntityRecognition(TaskFamily):
         return records()
 
     def to_example(self, record: KnowledgeRecord):
-        return encode_features({"tokens": record.features["tokens"], "tags": record.features["tags"]})
+        tokens = record.features["tokens"]
+        # num_tokens: the length distribution TFDV's drift comparator watches between updates.
+        return encode_features({"tokens": tokens, "tags": record.features["tags"], "num_tokens": len(tokens)})
+
+    def example_key(self, example: Dict[str, List[Any]]) -> str:
+        from kerasknow.ner.ner_checks import strings
+
+        return " ".join(strings(example.get("tokens", [])))
+
+    def example_classes(self, example: Dict[str, List[Any]]) -> List[str]:
+        from kerasknow.ner.bio import entity_spans, is_valid_tag
+
+        tags = [t if is_valid_tag(t) else "O" for t in self.example_labels(example)]
+        return sorted({type_ for type_, _, _ in entity_spans(tags)}) or ["O"]
+
+    def label_with_old_model(self, examples, saved_model_dir: str, old_labels: List[str]):
+        from kerasknow.ner.ner_checks import strings
+        from kerasknow.ner.old_model_labels import background_types, merge_background, served_tags
+
+        types = background_types(old_labels, (strings(ex.get("tags", [])) for ex, _ in examples))
+        if not types or not examples:
+            return examples
+        sentences = [strings(ex.get("tokens", [])) for ex, _ in examples]
+        relabelled = []
+        for (ex, data), old_tags in zip(examples, served_tags(saved_model_dir, sentences)):
+            tags = merge_background(strings(ex.get("tags", [])), old_tags, types)
+            updated = self.with_labels(ex, tags)
+            tokens = sentences[len(relabelled)]
+            relabelled.append((updated, encode_features({"tokens": tokens, "tags": tags,
+                                                         "num_tokens": len(tokens)}).SerializeToString()))
+        return relabelled
 
     def knowledge_checks(self, splits: Dict[str, List[Dict[str, Any]]], config: RunConfig) -> List[Finding]:
         from kerasknow.ner.ner_checks import ner_checks
@@ -68,11 +97,6 @@ class NamedEntityRecognition(TaskFamily):
         from kerasknow.ner.ner_schedule import ner_default_epochs
 
         return ner_default_epochs(ctx.num_train_examples(), ctx.config.training.batch_size)
-
-    def default_learning_rates(self, ctx: TrainContext) -> List[float]:
-        from kerasknow.ner.ner_schedule import ner_default_learning_rates
-
-        return ner_default_learning_rates(ctx.num_train_examples())
 
     def build_model(self, hp, ctx: TrainContext):
         from kerasknow.models.checkpoints import resolve_checkpoint
@@ -109,6 +133,22 @@ class NamedEntityRecognition(TaskFamily):
         from kerasknow.ner.ner_checks import strings
 
         return all_outside_baseline(strings(ex.get("tags", [])) for ex in eval_examples)
+
+    def retention(self, candidate_dir: str, blessed_dir: str, old_examples, old_labels: List[str],
+                  max_forgetting: float):
+        from kerasknow.metrics.retention import ner_retention
+        from kerasknow.ner.ner_checks import strings
+        from kerasknow.ner.old_model_labels import served_tags
+
+        sentences = [strings(ex.get("tokens", [])) for ex in old_examples]
+        old_types = sorted({t[2:] for t in old_labels if t != "O"})
+        return ner_retention([strings(ex.get("tags", [])) for ex in old_examples],
+                             served_tags(blessed_dir, sentences), served_tags(candidate_dir, sentences),
+                             old_types, max_forgetting)
+
+    def serving_inputs(self, examples: List[Dict[str, Any]]) -> Dict[str, List[bytes]]:
+        # A client sends the sentence as text; the tokens joined by spaces are that text.
+        return {"texts": [b" ".join(ex["tokens"]) for ex in examples]}
 
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]], labels: List[str],
                  config: RunConfig) -> Dict[str, Any]:

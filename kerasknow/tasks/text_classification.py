@@ -27,7 +27,6 @@ class TextClassification(TaskFamily):
     # (docs/performance.md). XLA gets three coarse bucket widths so it compiles few shapes.
     cpu_auto_bfloat16 = True
     cpu_auto_xla = True
-    label_feature = "label"
 
     def read(self, config: RunConfig, report: RejectsReport):
         from kerasknow.text.text_classification_reader import TextClassificationReader
@@ -37,7 +36,13 @@ class TextClassification(TaskFamily):
         return reader.read(report)
 
     def to_example(self, record: KnowledgeRecord):
-        return encode_features(record.features)
+        # num_words: the length distribution TFDV's drift comparator watches between updates.
+        return encode_features({**record.features, "num_words": len(str(record.features["text"]).split())})
+
+    def example_key(self, example: Dict[str, List[Any]]) -> str:
+        from kerasknow.text.text_classification_reader import normalize_text
+
+        return normalize_text(example["text"][0].decode("utf-8") if example.get("text") else "")
 
     def knowledge_checks(self, splits: Dict[str, List[Dict[str, Any]]], config: RunConfig) -> List[Finding]:
         from kerasknow.text.text_checks import text_classification_checks, token_lengths
@@ -79,10 +84,13 @@ class TextClassification(TaskFamily):
 
         export_text_classifier(model, export_dir, run_tokenizer(ctx.config), ctx.labels)
 
+    def serving_inputs(self, examples: List[Dict[str, Any]]) -> Dict[str, List[bytes]]:
+        return {"texts": [ex["text"][0] for ex in examples]}
+
     def evaluate(self, saved_model_dir: str, eval_examples: List[Dict[str, Any]], labels: List[str],
                  config: RunConfig) -> Dict[str, Any]:
         from kerasknow.metrics.served_classifier_eval import evaluate_served_classifier
 
         return evaluate_served_classifier(
-            saved_model_dir, "texts", [ex["text"][0] for ex in eval_examples],
+            saved_model_dir, "texts", self.serving_inputs(eval_examples)["texts"],
             [ex["label"][0].decode("utf-8") for ex in eval_examples], labels, batch_size=EVAL_BATCH)

@@ -7,5 +7,7 @@ TEXT_CLASSIFICATION = TaskSpec(
     input_formats=("auto", "csv", "tsv", "jsonl", "folder"),
     # BERT fine-tuning wants ~1e-4 or less (docs/performance.md).
     learning_rates=(1e-4, 5e-5),
+    free_text_features=("text",),
+    length_features=("num_words",),
     tuner_objective="val_accuracy",
 )

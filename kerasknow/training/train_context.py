@@ -6,7 +6,7 @@ from kerasknow.config import RunConfig
 
 #: The config sections a training run reads: what the Tuner and the Trainer are handed (TFX
 #: re-runs them exactly when these change) and what keys a resumable run's backup.
-TRAINING_SECTIONS = ("model", "finetune", "tuning", "training")
+TRAINING_SECTIONS = ("model", "finetune", "tuning", "training", "update")
 
 
 @dataclasses.dataclass
@@ -25,6 +25,8 @@ class TrainContext:
             until `with_plan()` (or the module file) sets it.
         run_id: The pipeline run (TFX's run id, which kerasknow's Tuner and Trainer executors
             hand on); it names the run's TensorBoard folder. Empty outside a pipeline run.
+        update: The `kerasknow.update.update_plan.UpdatePlan` of the training examples (an update
+            of a blessed model, or a first run); None for examples KnowledgeBase did not write.
 
     Example:
 
@@ -42,6 +44,7 @@ class TrainContext:
     hyperparameters: Dict[str, Any]
     plan: Optional[Any] = None
     run_id: str = ""
+    update: Optional[Any] = None
     #: Values derived from the data once per run (train size, image sizes), by `cached()`.
     _cache: Dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 

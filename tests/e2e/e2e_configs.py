@@ -76,3 +76,42 @@ def fashion_folder(root, per_class: int, classes=(0, 1, 8, 9)) -> str:
         for i, index in enumerate(np.flatnonzero(labels == c)[:per_class]):
             Image.fromarray(images[index], mode="L").save(os.path.join(folder, f"{i:04d}.png"))
     return str(root)
+
+
+def served_both_ways(cfg: RunConfig, inputs):
+    """Serves the run's `models.config` (as the pusher wrote it) over gRPC and REST, replays the
+    pushed version's warm-up records (parsed as TF Serving's `PredictionLog`) over gRPC, and
+    returns `(gRPC answer, REST answer)` for `inputs` (input name -> values).
+    """
+    import grpc
+    import tensorflow as tf
+    from tensorflow_serving.apis import prediction_log_pb2, prediction_service_pb2_grpc
+
+    from kerasknow.serving.model_server import DevModelServer
+    from kerasknow.serving.prediction_client import PredictionClient
+    from kerasknow.serving.rest_prediction_client import RestPredictionClient
+
+    name = cfg.serving.model_name
+    config = os.path.join(os.path.dirname(cfg.serving_model_dir()), "models.config")
+    with DevModelServer(model_config_file=config, port=0, rest_port=0,
+                        allow_version_labels_for_unavailable_models=True) as server:
+        servable = server.models[name].servable(server.models[name].loaded_version)
+        path = os.path.join(servable.path, "assets.extra", "tf_serving_warmup_requests")
+        logs = [prediction_log_pb2.PredictionLog.FromString(r.numpy()) for r in tf.data.TFRecordDataset(path)]
+        assert 0 < len(logs) <= cfg.serving.warmup_requests and servable.warmup_requests == len(logs)
+        with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+            for log in logs:
+                assert stub.Predict(log.predict_log.request, timeout=60).outputs
+        with PredictionClient(f"127.0.0.1:{server.port}", name) as grpc_client, \
+                RestPredictionClient(f"http://127.0.0.1:{server.rest_port}", name) as rest_client:
+            return (grpc_client.predict(inputs, version_label="stable"),
+                    rest_client.predict(inputs, version_label="stable"))
+
+
+def assert_same_answers(first, second):
+    """Two Predict answers (output name -> array) are equal, dtype and all."""
+    assert set(first) == set(second) and first
+    for name, value in first.items():
+        assert second[name].dtype == value.dtype, name
+        np.testing.assert_array_equal(second[name], value, err_msg=name)

@@ -10,7 +10,7 @@ import pytest
 
 from e2e_configs import DIGIT_CLASSES as CLASSES
 from e2e_configs import digits_folder as _digits_folder
-from e2e_configs import small_config
+from e2e_configs import assert_same_answers, served_both_ways, small_config
 
 from kerasknow.cli import main
 from kerasknow.local_run import run_local
@@ -58,19 +58,14 @@ def test_image_pipeline_pushes_a_model_with_reports_and_logs(image_run):
                          recursive=True), part
 
 
-def test_served_image_bytes_over_grpc(image_run):
+def test_served_image_bytes_over_grpc_and_rest(image_run):
     from sklearn.datasets import load_digits
-
-    from kerasknow.serving.model_server import DevModelServer
-    from kerasknow.serving.prediction_client import PredictionClient
 
     cfg, _ = image_run
     digits = load_digits()
     images = [_png((digits.images[i] * 255.0 / 16.0).round().astype(np.uint8)) for i in (0, 1, 2)]
-    name = cfg.serving.model_name
-    with DevModelServer(cfg.serving_model_dir(), name, port=0) as server:
-        with PredictionClient(f"127.0.0.1:{server.port}", name) as client:
-            out = client.predict_images(images)
+    out, via_rest = served_both_ways(cfg, {"images": np.array(images, dtype=object)})
+    assert_same_answers(out, via_rest)
     assert out["probabilities"].shape == (3, 3)
     np.testing.assert_allclose(out["probabilities"].sum(axis=1), 1.0, atol=1e-4)
     assert {v.decode() for v in out["labels"]} <= set(CLASSES)
@@ -84,7 +79,7 @@ def test_compile_image_pipeline_for_kubeflow(image_run, tmp_path):
     pipeline = json.loads(spec.read_text())
     assert pipeline["pipelineSpec"]["pipelineInfo"]["name"] == "kerasknow-image-classification"
     tasks = pipeline["pipelineSpec"]["root"]["dag"]["tasks"]
-    assert set(tasks) >= {"KnowledgeExampleGen", "KnowledgeValidator", "Tuner", "Trainer", "KnowledgeEvaluator", "Pusher"}
+    assert set(tasks) >= {"KnowledgeExampleGen", "KnowledgeValidator", "Tuner", "Trainer", "KnowledgeEvaluator", "KnowledgePusher"}
 
 
 def test_too_many_bad_images_fail_with_paths_and_keep_earlier_outputs(image_run, tmp_path, capsys):

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from e2e_configs import small_config
+from e2e_configs import assert_same_answers, served_both_ways, small_config
 
 from kerasknow.cli import main
 from kerasknow.local_run import run_local
@@ -58,7 +58,8 @@ def _eval_examples(out):
 
     files = glob.glob(os.path.join(out, "tfx", "KnowledgeExampleGen", "examples", "*", "Split-eval", "*.gz"))
     records = tf.data.TFRecordDataset(files, compression_type="GZIP")
-    return [{k: [v.decode() for v in vs] for k, vs in decode_example(r.numpy()).items()} for r in records]
+    return [{k: [v.decode() if isinstance(v, bytes) else v for v in vs] for k, vs in decode_example(r.numpy()).items()}
+            for r in records]
 
 
 def _served_tags(saved_model_dir, examples):
@@ -74,19 +75,15 @@ def _served_tags(saved_model_dir, examples):
     return [ex["tags"] for ex in examples], y_pred
 
 
-def test_served_entities_over_grpc_equal_the_saved_model(ner_run):
+def test_served_entities_over_grpc_and_rest_equal_the_saved_model(ner_run):
     from kerasknow.serving.formatting import format_predictions
-    from kerasknow.serving.model_server import DevModelServer
-    from kerasknow.serving.prediction_client import PredictionClient
 
     import tensorflow as tf
 
     cfg, result = ner_run
-    name = cfg.serving.model_name
     texts = ["Zoë flew to New York with Apple", "nothing here at all"]
-    with DevModelServer(cfg.serving_model_dir(), name, port=0) as server:
-        with PredictionClient(f"127.0.0.1:{server.port}", name) as client:
-            out = client.predict_texts(texts)
+    out, via_rest = served_both_ways(cfg, {"texts": texts})
+    assert_same_answers(out, via_rest)
     # Character offsets are tested on a model that finds entities (tests/ner/test_ner_export.py);
     # here the served answer must be the SavedModel's own, output by output.
     local = tf.saved_model.load(result.pushed_model).signatures["serving_default"](texts=tf.constant(texts))
@@ -105,7 +102,7 @@ def test_compile_ner_pipeline_for_kubeflow(ner_run, tmp_path, capsys):
     pipeline = json.loads(spec.read_text())
     assert pipeline["pipelineSpec"]["pipelineInfo"]["name"] == "kerasknow-ner"
     tasks = pipeline["pipelineSpec"]["root"]["dag"]["tasks"]
-    assert set(tasks) >= {"KnowledgeExampleGen", "KnowledgeValidator", "Tuner", "Trainer", "KnowledgeEvaluator", "Pusher"}
+    assert set(tasks) >= {"KnowledgeExampleGen", "KnowledgeValidator", "Tuner", "Trainer", "KnowledgeEvaluator", "KnowledgePusher"}
     assert '\\"task\\": \\"ner\\"' in spec.read_text()
 
 

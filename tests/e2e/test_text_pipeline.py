@@ -11,10 +11,12 @@ from kerasknow.cli import main
 from kerasknow.local_run import run_local
 from kerasknow.testing import summary_tags
 
+from e2e_configs import assert_same_answers, served_both_ways, small_config
+
 CLASSES = {"business", "entertainment", "politics", "sports", "tech"}
 RUN_ID = r"\d{8}-\d{6}(-\d+)?"
-STEPS = ["KnowledgeExampleGen", "StatisticsGen", "SchemaGen", "KnowledgeValidator", "Tuner", "Trainer",
-         "KnowledgeEvaluator", "Pusher"]
+STEPS = ["KnowledgeExampleGen", "StatisticsGen", "SchemaGen", "previous_knowledge", "KnowledgeValidator",
+         "KnowledgeBase", "Tuner", "Trainer", "KnowledgeEvaluator", "KnowledgePusher"]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,8 @@ def test_pipeline_pushes_a_served_model_with_reports_and_logs(pipeline_run):
     assert result.statistics_page == os.path.join(result.reports, "validation", "statistics.html")
     metrics = json.load(open(os.path.join(result.reports, "evaluation", "metrics.json")))
     assert set(metrics["per_class"]) == CLASSES
-    assert os.path.exists(os.path.join(out, "schema", "schema.pbtxt"))
+    assert os.path.exists(os.path.join(result.reports, "validation", "schema.pbtxt"))
+    assert open(os.path.join(result.reports, "serving", "preflight.txt")).readline().startswith("preflight: PASSED")
 
 
 def test_tensorboard_runs_are_named_by_run_and_part(pipeline_run):
@@ -65,10 +68,17 @@ def test_a_run_prints_one_line_per_step_and_the_libraries_output_goes_to_its_log
     cfg, result, printed, errors = text_run
     lines = printed.splitlines()
     assert lines[0] == f"[kerasknow] run {result.run_id}: text-classification on {cfg.data}"
-    steps = [re.fullmatch(r"  (\w+) +(ran|cached) +[0-9hms.]+(  .*)?", line) for line in lines[1:9]]
-    assert [m.group(1) for m in steps if m] == STEPS and {m.group(2) for m in steps} == {"ran"}
-    assert "30 records: 30 used, 0 rejected" in lines[1] and "blessed" in lines[7] and "pushed version" in lines[8]
-    assert lines[9].startswith(f"[kerasknow] done: run {result.run_id}: accuracy ")
+    n = len(STEPS)
+    steps = [re.fullmatch(r"  (\w+) +(ran|cached) +[0-9hms.]+(  .*)?", line) for line in lines[1:n + 1]]
+    assert all(steps) and sorted(m.group(1) for m in steps) == sorted(STEPS)
+    assert {m.group(2) for m in steps} == {"ran"}
+    note = {m.group(1): (m.group(3) or "").strip() for m in steps}
+    assert steps[0].group(1) == "KnowledgeExampleGen" and steps[-1].group(1) == "KnowledgePusher"
+    assert note["KnowledgeExampleGen"].startswith("30 records: 30 used, 0 rejected")
+    assert note["previous_knowledge"] == "no blessed model yet: a first knowledge base"
+    assert re.fullmatch(r"knowledge base: \d+ examples, 5 labels", note["KnowledgeBase"]), note["KnowledgeBase"]
+    assert note["KnowledgeEvaluator"].endswith("; blessed") and note["KnowledgePusher"].startswith("pushed version")
+    assert lines[n + 1].startswith(f"[kerasknow] done: run {result.run_id}: accuracy ")
     assert any(line.strip().startswith("log:") and line.endswith("kerasknow.log") for line in lines)
     # Nothing else reaches the terminal: TFX, absl, TensorFlow, transformers and Keras Tuner write to the log.
     assert errors == ""
@@ -81,7 +91,7 @@ def test_a_run_prints_one_line_per_step_and_the_libraries_output_goes_to_its_log
         assert written in log, written
 
 
-def test_served_prediction_over_grpc(pipeline_run, capsys):
+def test_served_prediction_over_grpc_and_rest(pipeline_run, capsys):
     from kerasknow.serving.model_server import DevModelServer
     from kerasknow.serving.prediction_client import PredictionClient
 
@@ -93,6 +103,8 @@ def test_served_prediction_over_grpc(pipeline_run, capsys):
             out = client.predict_texts(["Shares fell sharply.", "The team won the cup."])
         assert main(["predict", "--server", target, "--model", name, "--json", "--top-k", "3",
                      "Shares fell sharply."]) == 0
+    both, via_rest = served_both_ways(cfg, {"texts": ["Shares fell sharply.", "The team won the cup."]})
+    assert_same_answers(both, via_rest)
     assert out["probabilities"].shape == (2, 5)
     assert {v.decode() if isinstance(v, bytes) else v for v in out["labels"]} <= CLASSES
     # The exported `classes` output names the top k classes, most probable first.
@@ -147,7 +159,9 @@ def _ran(cfg):
     from kerasknow.metadata.run_step import pipeline_run_steps
 
     steps = pipeline_run_steps(os.path.join(cfg.output, "metadata.sqlite"))
-    return {s.node for s in steps if s.state == "complete"}, {s.node for s in steps if s.state == "cached"}
+    # Resolvers read ML Metadata on every run; "ran" means a component that computed outputs again.
+    return ({s.node for s in steps if s.state == "complete" and not s.resolver},
+            {s.node for s in steps if s.state == "cached"})
 
 
 def test_a_rerun_runs_exactly_the_steps_whose_config_sections_changed(pipeline_run):
@@ -155,23 +169,23 @@ def test_a_rerun_runs_exactly_the_steps_whose_config_sections_changed(pipeline_r
 
     cfg, first = pipeline_run
     versions = sorted(os.listdir(cfg.serving_model_dir()))
-    # The same knowledge again: nothing trains. The first rerun validates against the schema the
-    # first run kept (a new Schema artifact), so the import and the validator may run once more.
+    # The same knowledge again: nothing runs. The only blessed model was trained on this very
+    # knowledge, so previous_knowledge resolves nothing and every step's inputs are the first run's.
     again = run_local(cfg)
     ran, cached = _ran(cfg)
-    validated_again = "KnowledgeValidator" in ran
-    assert ran <= {"ImportSchemaGen", "KnowledgeValidator"}, ran
-    assert {"KnowledgeExampleGen", "StatisticsGen", "Tuner", "Trainer"} <= cached
+    assert ran == set(), ran
+    assert {"KnowledgeExampleGen", "StatisticsGen", "SchemaGen", "KnowledgeValidator", "KnowledgeBase", "Tuner",
+            "Trainer", "KnowledgeEvaluator", "KnowledgePusher"} <= cached
     assert again.pushed_model == first.pushed_model and sorted(os.listdir(cfg.serving_model_dir())) == versions
 
-    # A blessing threshold reaches only the evaluator (and the Pusher, which reads its blessing).
+    # A blessing threshold reaches only the evaluator (and the KnowledgePusher, which reads its blessing).
     # This one refuses the model: nothing new is pushed, the served version stays.
     with pytest.raises(BlessingError, match=r"NOT blessed.*accuracy .* < 1.0000, the configured minimum "
                                           r"\(--min-accuracy / blessing.min_accuracy\). The served version stays "):
         run_local(cfg.with_overrides({"blessing.min_accuracy": 1.0}))
     ran, cached = _ran(cfg)
-    assert ran == {"KnowledgeEvaluator", "Pusher"}, ran
-    assert {"KnowledgeExampleGen", "StatisticsGen", "ImportSchemaGen", "KnowledgeValidator", "Tuner",
+    assert ran == {"KnowledgeEvaluator", "KnowledgePusher"}, ran
+    assert {"KnowledgeExampleGen", "StatisticsGen", "SchemaGen", "KnowledgeValidator", "KnowledgeBase", "Tuner",
             "Trainer"} <= cached
     assert sorted(os.listdir(cfg.serving_model_dir())) == versions
     refused = _newest_run_id(cfg)
@@ -191,7 +205,7 @@ def test_a_rerun_runs_exactly_the_steps_whose_config_sections_changed(pipeline_r
     assert json.load(open(os.path.join(cfg.reports_dir(refused), "evaluation", "metrics.json")))["blessed"] is False
     # TensorBoard: each run's validation and evaluation are runs of their own, not step 0 of one folder.
     board = cfg.tensorboard_dir()
-    assert os.path.isdir(os.path.join(board, again.run_id, "validation")) == validated_again
+    assert not os.path.exists(os.path.join(board, again.run_id))
     assert os.path.isdir(os.path.join(board, refused, "evaluation"))
     assert os.path.isdir(os.path.join(board, first.run_id, "evaluation"))
     assert not os.path.exists(os.path.join(board, back.run_id))  # everything cached: nothing new to show
@@ -272,3 +286,84 @@ def test_real_demo_path_on_bbc_subset_with_minilm(tmp_path, capsys):
     metrics = json.load(open(tmp_path / "demo" / "reports" / "latest" / "evaluation" / "metrics.json"))
     assert metrics["accuracy"] > 0.7, metrics  # chance is 0.2
     assert "served prediction" in printed and "pushed model:" in printed
+
+
+@pytest.mark.slow
+def test_real_push_serve_and_hot_swap_under_load_with_minilm(tmp_path):
+    """The real thing: MiniLM on 10 BBC articles per class, pushed with its preflight and warm-up,
+    served from models.config (REST, batching); a second run pushes a new version while clients
+    send requests, the pusher moves `stable` once the server has loaded it, then a rollback; no
+    request fails."""
+    import threading
+
+    from kerasknow.demo import text_demo
+    from kerasknow.serving.cli import release_main
+    from kerasknow.serving.model_release import ModelRelease
+    from kerasknow.serving.model_server import DevModelServer
+    from kerasknow.serving.prediction_client import PredictionClient
+
+    plan = text_demo(str(tmp_path / "demo"), 10)
+    cfg = plan.config.with_overrides({"training.epochs": 1, "model.max_seq_length": 64, "blessing.min_accuracy": 0.0,
+                                      "validation.min_examples_per_label": 3})
+    first = run_local(cfg, enable_tuning=False)
+    preflight = open(os.path.join(cfg.output, "reports", "serving", "preflight.txt")).read()
+    assert preflight.startswith("preflight: PASSED") and "outputs equal the in-process model's" in preflight
+    serving = os.path.dirname(cfg.serving_model_dir())
+    release = ModelRelease(cfg.serving_model_dir())
+    v1 = int(os.path.basename(first.pushed_model))
+    assert release.entry() == ({v1}, {"stable": v1})
+
+    server = DevModelServer(model_config_file=os.path.join(serving, "models.config"), port=0, rest_port=0,
+                            poll_seconds=0.2, model_config_poll_seconds=0.2,
+                            allow_version_labels_for_unavailable_models=True,
+                            batching_parameters_file=os.path.join(serving, "batching.config"))
+    answers, failures, stop = [], [], threading.Event()
+
+    def client_loop():
+        with PredictionClient(f"127.0.0.1:{server.port}", cfg.serving.model_name, timeout=120) as client:
+            for _ in range(20000):  # bounded; stopped much earlier
+                if stop.is_set():
+                    return
+                try:
+                    out = client.predict(
+                        {"texts": plan.samples}, version_label="stable")
+                    answers.append(out["probabilities"].shape)
+                except Exception as e:  # noqa: BLE001  (counted: there must be none)
+                    failures.append(repr(e))
+                stop.wait(0.05)
+
+    with server:
+        versions = server.models[cfg.serving.model_name]
+        assert 0 < versions.servable(v1).warmup_requests <= cfg.serving.warmup_requests
+        clients = [threading.Thread(target=client_loop) for _ in range(2)]
+        for thread in clients:
+            thread.start()
+        try:
+            # A retrained model, pushed while the clients run; the pusher waits for this server.
+            second = run_local(cfg.with_overrides({"training.seed": 7, "serving.server": f"127.0.0.1:{server.port}",
+                                                   "serving.label_wait_seconds": 120}), enable_tuning=False)
+            v2 = int(os.path.basename(second.pushed_model))
+            assert v2 > v1 and release.entry() == ({v1, v2}, {"stable": v2})
+            assert _wait(lambda: versions.version_labels.get("stable") == v2)
+            served_v2 = len(answers)
+            assert release_main("rollback", ["--model-base-path", cfg.serving_model_dir()]) == 0
+            assert _wait(lambda: versions.version_labels.get("stable") == v1 and versions.loaded_versions == [v1])
+            assert _wait(lambda: len(answers) > served_v2 + 10)
+        finally:
+            stop.set()
+            for thread in clients:
+                thread.join(timeout=120)
+    assert not failures, failures[:3]
+    assert answers and set(answers) == {(len(plan.samples), 5)}
+    assert release.versions() == [v1, v2]  # the rollback deleted nothing
+
+
+def _wait(condition, timeout: float = 120.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True

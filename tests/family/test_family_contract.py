@@ -1,7 +1,7 @@
 """Every registered task family honours the same contract, on small real data and a tiny model.
 
-read -> to_example -> knowledge checks -> build -> one training step -> export -> evaluate. A new
-family (or a change to the interface) is checked here the same way as the others.
+read -> to_example -> knowledge checks -> build -> one training step -> export -> serve ->
+evaluate. A new family (or a change to the interface) is checked here the same way as the others.
 """
 import os
 
@@ -96,6 +96,11 @@ def test_family_contract(task, tmp_path, tiny_bert_dir):
     family.export(model, ctx.serving_model_dir, ctx)
     loaded = tf.saved_model.load(ctx.serving_model_dir)
     assert {"serving_default", "serving_examples"} <= set(loaded.signatures)
+    # serving_inputs: what a client sends (the pusher's warm-up requests), one row per example.
+    rows = decoded["eval"][:2]
+    inputs = family.serving_inputs(rows)
+    served = loaded.signatures["serving_default"](**{k: tf.constant(v) for k, v in inputs.items()})
+    assert served and all(int(v.shape[0]) == len(rows) for v in served.values())
     metrics = family.evaluate(ctx.serving_model_dir, decoded["eval"], labels, cfg)
     assert {"accuracy", "f1", "scalars", "per_class"} <= set(metrics)
     assert 0.0 <= metrics["accuracy"] <= 1.0 and 0.0 <= metrics["f1"] <= 1.0

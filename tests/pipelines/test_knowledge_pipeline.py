@@ -14,8 +14,8 @@ def test_pipeline_shape_and_schema_choice(tmp_path):
     cfg = RunConfig(data=_data(tmp_path), output=str(tmp_path / "out"))
     p = create_pipeline(cfg, str(tmp_path / "root"), str(tmp_path / "m.sqlite"))
     ids = [c.id for c in p.components]
-    assert ids == ["KnowledgeExampleGen", "StatisticsGen", "SchemaGen", "KnowledgeValidator", "Tuner",
-                   "Trainer", "KnowledgeEvaluator", "Pusher"]
+    assert ids == ["KnowledgeExampleGen", "StatisticsGen", "previous_knowledge", "SchemaGen", "KnowledgeValidator",
+                   "KnowledgeBase", "Tuner", "Trainer", "KnowledgeEvaluator", "KnowledgePusher"]
     schema = tmp_path / "schema.pbtxt"
     schema.write_text("")
     p = create_pipeline(cfg, str(tmp_path / "root"), None, schema_path=str(schema), enable_tuning=False)
@@ -30,7 +30,7 @@ def test_compile_for_kubeflow_v2(tmp_path):
     out = compile_kubeflow(cfg, str(tmp_path / "spec" / "pipeline.json"), image="example/kerasknow:1")
     spec = json.load(open(out))
     tasks = spec["pipelineSpec"]["root"]["dag"]["tasks"]
-    assert set(tasks) >= {"KnowledgeExampleGen", "KnowledgeValidator", "Tuner", "Trainer", "KnowledgeEvaluator", "Pusher"}
+    assert set(tasks) >= {"KnowledgeExampleGen", "KnowledgeValidator", "Tuner", "Trainer", "KnowledgeEvaluator", "KnowledgePusher"}
     images = {e["container"]["image"] for e in spec["pipelineSpec"]["deploymentSpec"]["executors"].values()
               if "container" in e}
     assert images == {"example/kerasknow:1"}

@@ -35,3 +35,25 @@ def served_toy(tmp_path_factory, toy_templates):
         yield server, f"127.0.0.1:{port}"
     finally:
         server.stop(grace=0)
+
+
+@pytest.fixture
+def make_server():
+    """Builds DevModelServers of `toy` on 127.0.0.1:0 (polling every 0.1 s) and stops every one
+    of them afterwards."""
+    from kerasknow.serving.model_server import DevModelServer
+
+    servers = []
+
+    def make(base, **kwargs):
+        kwargs.setdefault("port", 0)
+        kwargs.setdefault("poll_seconds", 0.1)
+        server = DevModelServer(base, MODEL_NAME, **kwargs)
+        servers.append(server)
+        return server
+
+    try:
+        yield make
+    finally:
+        for server in servers:
+            server.stop(grace=0)

@@ -69,3 +69,30 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05) -> bool:
             return True
         time.sleep(interval)
     return bool(predicate())
+
+
+class HeavyModel(tf.Module):
+    """`serving_default(texts)` -> `rows` after ~6 MFLOP of matrix work per text: a model whose
+    cost grows with the batch, for the scheduling tests."""
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
+    def serve(self, texts):
+        x = tf.ones([tf.shape(texts)[0], 128])
+        w = tf.fill([128, 128], 0.01)
+        x = tf.while_loop(lambda i, x: i < 200, lambda i, x: (i + 1, tf.tanh(x @ w)), (0, x))[1]
+        return {"rows": tf.reduce_sum(x, axis=1)}
+
+
+def save_heavy_model(path: str) -> str:
+    module = HeavyModel()
+    tf.saved_model.save(module, path, signatures={"serving_default": module.serve})
+    return path
+
+
+def with_warmup(template: str, target: str, texts) -> str:
+    """A copy of a toy SavedModel with a warm-up file of one request per text."""
+    from kerasknow.serving.warmup_requests import predict_requests, write_warmup_requests
+
+    shutil.copytree(template, target)
+    write_warmup_requests(target, predict_requests(MODEL_NAME, {"texts": list(texts)}))
+    return target

@@ -25,25 +25,6 @@ POLL = 0.1
 TEXTS = ["hi", "seven ch", "a much longer text"]
 
 
-@pytest.fixture
-def make_server():
-    """Builds DevModelServers on 127.0.0.1:0 and stops every one of them afterwards."""
-    servers = []
-
-    def make(base, **kwargs):
-        kwargs.setdefault("port", 0)
-        kwargs.setdefault("poll_seconds", POLL)
-        server = DevModelServer(base, MODEL_NAME, **kwargs)
-        servers.append(server)
-        return server
-
-    try:
-        yield make
-    finally:
-        for server in servers:
-            server.stop(grace=0)
-
-
 def _stub(port):
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     return channel, prediction_service_pb2_grpc.PredictionServiceStub(channel)

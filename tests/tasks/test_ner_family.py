@@ -34,7 +34,7 @@ def test_read_to_example_and_labels(tmp_path):
     assert records[1].features["tags"] == ["I-geo-loc"]  # kept for validation to report
     assert list(family.labels_of(records[0])) == ["B-person", "O"]
     decoded = decode_example(family.to_example(records[1]).SerializeToString())
-    assert decoded == {"tokens": ["Zürich".encode()], "tags": [b"I-geo-loc"]}
+    assert decoded == {"tokens": ["Zürich".encode()], "tags": [b"I-geo-loc"], "num_tokens": [1]}
     assert report.changes == {}
     repair_report = RejectsReport(1.0)
     repaired = list(family.read(RunConfig(task="ner", data=str(path), ingest={"repair_bio": True}), repair_report))
