@@ -1,6 +1,7 @@
 """Runs the knowledge pipeline locally and compiles it for Kubeflow Pipelines."""
 import dataclasses
 import json
+import logging
 import os
 from typing import List, Optional
 
@@ -8,6 +9,8 @@ from kerasknow.config import RunConfig
 from kerasknow.errors import BlessingError
 
 IMPORTED_SCHEMAS = os.path.join("schema", "imported")
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -122,6 +125,8 @@ def run_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = None,
         config, pipeline_root=os.path.join(config.output, "tfx"), metadata_path=metadata_path,
         beam_pipeline_args=beam_pipeline_args, schema_path=imported_schema(config), enable_tuning=enable_tuning)
     run_id = _new_run_id(config)
+    if update_line:
+        logger.info("%s", update_line)
     link_latest_reports(config, run_id)
     ir = pipeline_ir(pipeline, run_id)
     try:

@@ -49,6 +49,32 @@ def _write_statistics(statistics, knowledge, splits) -> None:
             f.write(stats.SerializeToString())
 
 
+def _check_something_to_learn(merge, cfg, previous_uri: str) -> None:
+    """Stops an update that has nothing to learn, before anything trains.
+
+    TFX caches a rerun of the same knowledge; this is the case the cache does not catch: the
+    same knowledge ingested again as a new artifact (another output folder's copy, a changed
+    ingest setting), when the blessed model already learnt every example of it.
+    """
+    from kerasknow.config.settings import setting
+    from kerasknow.errors import DataError
+
+    summary = merge.summary
+    nothing_new = summary["new"] == 0 and summary["corrections"] == 0
+    if nothing_new and cfg.update.strategy != "retrain":
+        raise DataError(
+            f"Nothing to learn: all {summary['already_known']} examples of --data are already in the knowledge base "
+            f"of the blessed model {previous_uri} (0 new, 0 corrections), so this update would train on old "
+            f"knowledge only. The served version stays. Give new or changed knowledge in --data, or "
+            f"{setting('update.strategy')} retrain to train again from the checkpoint. "
+            f"Received: data={cfg.data!r}")
+    if summary["new_train"] == 0 and cfg.update.strategy != "retrain":
+        raise DataError(
+            f"Nothing to learn from: the {summary['new']} new examples of --data all fell in the eval split "
+            f"({setting('ingest.eval_fraction')}), which is held out, so the model would see none of them. "
+            f"Add examples to --data. Received: data={cfg.data!r}")
+
+
 class Executor(KnowledgeExecutor):
     """Merges the new knowledge into the previous knowledge base; writes the update's training set."""
 
@@ -69,6 +95,9 @@ class Executor(KnowledgeExecutor):
         merge = merge_knowledge(family, new, old, old_labels if old else read_labels(new_examples.uri),
                                 cfg.update.strategy, cfg.update.replay_size, cfg.update.corrections,
                                 cfg.training.seed)
+
+        if previous is not None:
+            _check_something_to_learn(merge, cfg, previous_model.uri)
 
         training, knowledge = step.outputs[TRAINING_KEY], step.outputs[KNOWLEDGE_KEY]
         counts = _write_splits(training, TRAINING_SPLITS, merge.training)

@@ -136,6 +136,7 @@ def merge_knowledge(family, new: Dict[str, List[Example]], old: Optional[Dict[st
         "strategy": strategy if old else "first",
         "old": old_count,
         "new": sum(len(v) for v in fresh.values()),
+        "new_train": len(fresh["train"]),
         "already_known": known,
         "corrections": len(correction_examples),
         "correction_examples": correction_examples[:10],

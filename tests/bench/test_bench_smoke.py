@@ -24,7 +24,7 @@ TEST = "test_smoke_run_writes_finite_figures"
 def _smoke(name: str, out: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     return subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", out, name], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=240)
+                          capture_output=True, text=True, timeout=480)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,8 @@
 """End to end: a second run on the same output learns new classes (an update), with a tiny BERT."""
 import json
 import os
+import re
+import shutil
 
 import pytest
 from e2e_configs import small_config
@@ -20,7 +22,10 @@ def first(tmp_path_factory, tiny_bert_dir):
     old = subset_folder(bbc_news_dir(), str(root / "old"), 8, UPDATE_FIRST_LABELS)
     new = subset_folder(bbc_news_dir(), str(root / "new"), 8, UPDATE_NEW_LABELS)
     cfg = small_config("text-classification", old, str(root / "out"), tiny_bert_dir, model_name="bbc")
-    return cfg, new, run_local(cfg)
+    result = run_local(cfg)
+    # The first knowledge base as it was, for tests that update it another way.
+    shutil.copytree(cfg.output, root / "first-out", symlinks=True)
+    return cfg, new, result, str(root / "first-out")
 
 
 def _pushed_labels(version_dir):
@@ -28,16 +33,21 @@ def _pushed_labels(version_dir):
         return [line.strip() for line in f if line.strip()]
 
 
-def test_an_update_grows_the_head_keeps_class_ids_and_reruns_cached(first, capsys):
+def test_an_update_grows_the_head_keeps_class_ids_and_reruns_cached(first):
+    from kerasknow.metadata.pipeline_runs import pipeline_runs
+    from kerasknow.metadata.run_record import run_record, step_note
     from kerasknow.metadata.run_step import pipeline_run_steps
 
-    cfg, new, base = first
+    cfg, new, base, _ = first
     old_labels = _pushed_labels(base.pushed_model)
     update_cfg = cfg.with_overrides({"data": new, **LENIENT})
     result = run_local(update_cfg)
-    printed = capsys.readouterr().out
-    assert "holds a blessed model" in printed and "this run is an update" in printed
-    assert "update (replay): 24 previous examples, 16 new" in printed
+    # What the run's progress lines say, read from ML Metadata as they are.
+    metadata = os.path.join(cfg.output, "metadata.sqlite")
+    record = run_record(metadata, pipeline_runs(metadata)[-1])
+    assert re.fullmatch(r"updates blessed model #\d+", step_note(record, "previous_knowledge"))
+    assert step_note(record, "KnowledgeBase").startswith("update (replay): 24 previous examples, 16 new")
+    assert "old classes forgot at most" in step_note(record, "KnowledgeEvaluator")
     assert result.pushed_model != base.pushed_model and os.path.exists(base.pushed_model)
     labels = _pushed_labels(result.pushed_model)
     assert labels[:3] == old_labels == sorted(UPDATE_FIRST_LABELS) and sorted(labels[3:]) == sorted(UPDATE_NEW_LABELS)
@@ -60,11 +70,9 @@ def test_an_update_grows_the_head_keeps_class_ids_and_reruns_cached(first, capsy
 
 
 def test_a_refused_update_is_not_pushed_and_the_served_version_stays(first, tmp_path, capsys):
-    import shutil
-
-    cfg, new, _ = first
+    cfg, new, _, first_out = first
     out = tmp_path / "out"
-    shutil.copytree(cfg.output, out)
+    shutil.copytree(first_out, out, symlinks=True)
     served = sorted(os.listdir(out / "serving" / "bbc"))
     # naive: the new classes only, trained hard: the old examples end up in the new classes.
     config = tmp_path / "naive.yaml"
@@ -80,6 +88,18 @@ def test_a_refused_update_is_not_pushed_and_the_served_version_stays(first, tmp_
     assert "absorption" in last or "forgetting of" in last, last
     assert "The served version stays" in last
     assert sorted(os.listdir(out / "serving" / "bbc")) == served
+
+    # The same knowledge again where TFX's cache cannot tell (a copy of the output folder, so
+    # ingest runs anew), after the blessed model learnt it: refused before anything trains.
+    learnt = tmp_path / "learnt"
+    shutil.copytree(cfg.output, learnt, symlinks=True)  # holds the update of the test above
+    capsys.readouterr()
+    assert main(["run", "--config", str(config), "--data", new, "--output", str(learnt), "--checkpoint",
+                 cfg.model.checkpoint, "--model-name", "bbc", "--max-seq-length", "32", "--no-tune",
+                 "--update-strategy", "naive", "--min-examples-per-label", "2"]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert re.search(r"Nothing to learn: all 16 examples of --data are already in the knowledge base", last), last
+    assert "--update-strategy / update.strategy retrain" in last and "The served version stays" in last
 
 
 @pytest.mark.slow

@@ -152,7 +152,8 @@ def _eval_examples(out):
 
     files = glob.glob(os.path.join(out, "tfx", "KnowledgeExampleGen", "examples", "*", "Split-eval", "*.gz"))
     records = tf.data.TFRecordDataset(files, compression_type="GZIP")
-    return [{k: v[0].decode() for k, v in decode_example(r.numpy()).items()} for r in records]
+    return [{k: v[0].decode() if isinstance(v[0], bytes) else v[0] for k, v in decode_example(r.numpy()).items()}
+            for r in records]
 
 
 def _ran(cfg):
