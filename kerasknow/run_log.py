@@ -128,6 +128,12 @@ def quiet_run(output: str, verbose: bool = False, stdout: Optional[IO[str]] = No
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root.handlers = [handler]
     root.setLevel(logging.INFO)
+    # absl's logger (TFX logs through it) takes the level of absl's --verbosity flag once anything
+    # has parsed absl flags (TensorBoard does): WARNING, which would keep TFX's step lines out of
+    # the log. The log is for everything, so INFO while the run lasts.
+    absl_logger = logging.getLogger("absl")
+    saved_absl_level = absl_logger.level
+    absl_logger.setLevel(logging.INFO)
     logging.captureWarnings(True)
     saved_filters = warnings.filters[:]
     warnings.simplefilter("default")  # each warning once per place, into the log
@@ -142,6 +148,7 @@ def quiet_run(output: str, verbose: bool = False, stdout: Optional[IO[str]] = No
         logging.captureWarnings(False)
         root.handlers, level = saved_logging
         root.setLevel(level)
+        absl_logger.setLevel(saved_absl_level)
         for h, stream in swapped:
             h.setStream(stream)
         redirected.flush()

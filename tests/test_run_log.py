@@ -74,3 +74,19 @@ def test_each_run_appends_to_the_log(tmp_path):
             print(f"run {n}")
     log = (tmp_path / LOG_NAME).read_text()
     assert log.count("===== kerasknow") == 2 and log.index("run 0") < log.index("run 1")
+
+
+def test_tfx_info_lines_reach_the_log_after_absl_flags_set_its_verbosity(tmp_path):
+    # TensorBoard (among others) parses absl's flags, which sets absl's logger to --verbosity's
+    # WARNING; TFX logs each step's start through absl at INFO.
+    from absl import logging as absl_logging
+
+    previous = absl_logging.get_verbosity()
+    absl_logging.set_verbosity(absl_logging.WARNING)
+    try:
+        with quiet_run(str(tmp_path / "out"), stdout=io.StringIO()):
+            absl_logging.info("Component Trainer is running.")
+        assert "Component Trainer is running." in (tmp_path / "out" / LOG_NAME).read_text()
+        assert absl_logging.get_verbosity() == absl_logging.WARNING
+    finally:
+        absl_logging.set_verbosity(previous)
