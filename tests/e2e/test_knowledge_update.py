@@ -56,7 +56,7 @@ def test_an_update_grows_the_head_keeps_class_ids_and_reruns_cached(first):
     assert set(update["retention"]["per_class"]) <= set(old_labels) and "absorption" in update["retention"]
     assert update["cost"]["examples_processed"] > 0 and update["new_knowledge"]["gate"]["thresholds"]
     # The knowledge the served model learnt, named in its model artifact, holds old and new.
-    report = json.load(open(os.path.join(cfg.reports_dir(), "validation", "report.json")))
+    report = json.load(open(os.path.join(result.reports, "validation", "report.json")))
     checks = {f["check"]: f for f in report["findings"]}
     assert report["update"] is True and checks["new_labels"]["details"]["labels"] == sorted(UPDATE_NEW_LABELS)
     assert checks["labels_not_in_update"]["severity"] == "warning"
