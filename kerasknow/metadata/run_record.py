@@ -37,6 +37,8 @@ class RunRecord:
         max_forgetting: On an update, the worst old class's forgetting in points; None otherwise.
         push: The KnowledgePusher's one-line summary (what it pushed, where a label stays).
         previous_model_id: The blessed model this run updated (`previous_knowledge`), or None.
+        knowledge_learnt: No model to update because a blessed model already learnt this
+            knowledge (a rerun), rather than because there is none yet.
     """
 
     run_id: str
@@ -62,6 +64,7 @@ class RunRecord:
     max_forgetting: Optional[float] = None
     push: str = ""
     previous_model_id: Optional[int] = None
+    knowledge_learnt: bool = False
 
     @property
     def state(self) -> str:
@@ -149,6 +152,12 @@ def run_record(metadata_path: str, run: PipelineRun, output: str = "") -> RunRec
             record.model_id = outputs["model"].id
         if step.resolver and step.node == "previous_knowledge":
             record.previous_model_id = outputs["model"].id if "model" in outputs else None
+            if record.previous_model_id is None:
+                # The resolver skips blessed models trained on this very knowledge: with one in the
+                # store, resolving none means the knowledge is already learnt (a rerun).
+                record.knowledge_learnt = any(
+                    b.create_time_since_epoch < step.created_ms and _property(b, "blessed")
+                    for b in store.get_artifacts_by_type("ModelBlessing"))
         if "evaluation" in outputs:
             metrics = _read_json(os.path.join(outputs["evaluation"].uri, "metrics.json")) or {}
             record.accuracy, record.f1 = metrics.get("accuracy"), metrics.get("f1")
@@ -205,6 +214,8 @@ def step_note(record: RunRecord, node: str) -> str:
         return f"{accuracy} {record.accuracy:.4f}, {f1} {record.f1:.4f}{kept}; {verdict}"
     if node == "previous_knowledge":
         if record.previous_model_id is None:
+            if record.knowledge_learnt:
+                return "a blessed model learnt this knowledge already: a rerun, nothing to update"
             return "no blessed model yet: a first knowledge base"
         return f"updates blessed model #{record.previous_model_id}"
     if node == "KnowledgeBase":

@@ -175,6 +175,12 @@ def test_a_rerun_runs_exactly_the_steps_whose_config_sections_changed(pipeline_r
     again = run_local(cfg)
     ran, cached = _ran(cfg)
     assert ran == set(), ran
+    from kerasknow.metadata.pipeline_runs import pipeline_runs
+    from kerasknow.metadata.run_record import run_record, step_note
+
+    metadata = os.path.join(cfg.output, "metadata.sqlite")
+    assert step_note(run_record(metadata, pipeline_runs(metadata)[-1]), "previous_knowledge") == (
+        "a blessed model learnt this knowledge already: a rerun, nothing to update")
     assert {"KnowledgeExampleGen", "StatisticsGen", "SchemaGen", "KnowledgeValidator", "KnowledgeBase", "Tuner",
             "Trainer", "KnowledgeEvaluator", "KnowledgePusher"} <= cached
     assert again.pushed_model == first.pushed_model and sorted(os.listdir(cfg.serving_model_dir())) == versions
