@@ -1,0 +1,61 @@
+"""An update's gate on the new knowledge: the whole evaluation's baseline, F1 over the new classes."""
+import pytest
+
+from kerasknow.config import RunConfig
+from kerasknow.family.registry import get_task_family
+from kerasknow.metrics.classification_metrics import classification_metrics
+from kerasknow.update.update_evaluation import evaluate_update
+from kerasknow.update.update_plan import UpdatePlan
+
+OLD = ["negative", "positive"]
+LABELS = OLD + ["neutral"]
+
+
+def _examples(labels):
+    return [{"text": [f"text {i}".encode()], "label": [label.encode()]} for i, label in enumerate(labels)]
+
+
+@pytest.fixture
+def family(monkeypatch):
+    """The real text family, scoring fixed predictions instead of a SavedModel."""
+    family = get_task_family("text-classification")
+    predictions = {}
+
+    def evaluate(saved_model_dir, examples, labels, cfg):
+        y_true = [ex["label"][0].decode() for ex in examples]
+        return classification_metrics(y_true, predictions[len(examples)], labels)
+
+    def retention(candidate_dir, blessed_dir, examples, old_labels, max_forgetting):
+        return {"per_class": {}, "max_forgetting": 0.0, "absorption": 0.0, "max_forgetting_allowed": max_forgetting}
+
+    monkeypatch.setattr(family, "evaluate", evaluate)
+    monkeypatch.setattr(family, "retention", retention)
+    return family, predictions
+
+
+def test_a_single_new_class_is_judged_against_the_whole_knowledge_bases_baseline(family, tmp_path):
+    family, predictions = family
+    old, new = _examples(["negative"] * 10 + ["positive"] * 10), _examples(["neutral"] * 10)
+    # 7 of 10 new examples right, 3 taken by old classes: a sound update of an overlapping class.
+    predictions[len(new)] = ["neutral"] * 7 + ["negative", "positive", "negative"]
+    plan = UpdatePlan("replay", "blessed", OLD, {"new_labels": ["neutral"], "knowledge_size": 30})
+    update, refused = evaluate_update(family, RunConfig(), str(tmp_path / "candidate"), str(tmp_path / "blessed"),
+                                      old, new, plan, LABELS)
+    gate = update["new_knowledge"]["gate"]
+    # Not the new examples' own majority class (all neutral: a perfect 1.0 nobody beats) but the
+    # held-out knowledge's: 10 of 30, chance 1/3 over its three classes; plus 0.1 of the headroom.
+    assert gate["thresholds"]["accuracy"] == pytest.approx(1 / 3 + 0.1 * (2 / 3))
+    assert update["new_knowledge"]["accuracy"] == pytest.approx(0.7)
+    assert update["new_knowledge"]["f1"] == pytest.approx(2 * 0.7 / 1.7)  # neutral's F1 only
+    assert refused == []
+
+
+def test_new_knowledge_below_the_baseline_is_refused(family, tmp_path):
+    family, predictions = family
+    old, new = _examples(["negative"] * 10 + ["positive"] * 10), _examples(["neutral"] * 10)
+    predictions[len(new)] = ["neutral"] * 2 + ["negative"] * 8
+    plan = UpdatePlan("replay", "blessed", OLD, {"new_labels": ["neutral"], "knowledge_size": 30})
+    _, refused = evaluate_update(family, RunConfig(), str(tmp_path / "candidate"), str(tmp_path / "blessed"),
+                                 old, new, plan, LABELS)
+    assert refused and all(reason.startswith("new knowledge: ") for reason in refused)
+    assert any("accuracy 0.2000 <" in reason for reason in refused), refused
