@@ -79,6 +79,7 @@ def _row(metrics) -> dict:
     return {"blessed": metrics["blessed"], "reasons": metrics["not_blessed_because"],
             "accuracy_all": metrics["accuracy"], "f1_all": metrics["f1"],
             "max_forgetting": retention.get("max_forgetting"), "worst_class": retention.get("worst_class"),
+            "max_forgetting_class": retention.get("max_forgetting_class"),
             "absorption": retention.get("absorption"), "old_accuracy_before": retention.get("old_accuracy_before"),
             "old_accuracy_after": retention.get("old_accuracy_after"),
             "new_accuracy": new.get("accuracy"), "new_f1": new.get("f1"),
@@ -152,7 +153,7 @@ def tables(results) -> dict:
     for name, split in figures["splits"].items():
         for strategy, row in split["strategies"].items():
             lines.append(f"| {name} | {strategy} | {'yes' if row['blessed'] else 'no'} "
-                         f"| {f(row['max_forgetting'], '{:.1f}')} ({row['worst_class'] or '-'}) "
+                         f"| {f(row['max_forgetting'], '{:.1f}')} ({row.get('max_forgetting_class') or '-'}) "
                          f"| {f(row['absorption'])} | {f(row['old_accuracy_before'])} / {f(row['old_accuracy_after'])} "
                          f"| {f(row['new_accuracy'])} | {f(row['examples_share_of_retrain'], '{:.0%}')} "
                          f"| {f(row['seconds_share_of_retrain'], '{:.0%}')} |")

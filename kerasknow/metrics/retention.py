@@ -37,11 +37,15 @@ def tolerance(recall_before: float, recall_after: float, n: int, max_forgetting:
 
 
 def _summary(per_class: Dict[str, Dict[str, Any]], absorbed: int, total: int, max_forgetting: float) -> Dict[str, Any]:
+    # The class nearest its tolerance (what the gate is closest to refusing on) need not be the one
+    # that forgot most: a small class is allowed more.
     worst = max(per_class, key=lambda c: per_class[c]["forgetting"] - per_class[c]["tolerance"], default=None)
+    most = max(per_class, key=lambda c: per_class[c]["forgetting"], default=None)
     forgetting = [m["forgetting"] for m in per_class.values()]
     return {
         "per_class": per_class,
         "max_forgetting": max(forgetting) if forgetting else 0.0,
+        "max_forgetting_class": most,
         "worst_class": worst,
         "backward_transfer": -float(np.mean(forgetting)) if forgetting else 0.0,
         "absorption": absorbed / total if total else 0.0,

@@ -127,7 +127,9 @@ def render_update(update: Dict[str, Any]) -> str:
     lines = [f"update ({update['strategy']}) of {update['previous_model']}"]
     retention = update.get("retention")
     if retention:
-        lines += [f"  max forgetting {retention['max_forgetting']:.1f} points (worst: {retention['worst_class']}), "
+        lines += [f"  max forgetting {retention['max_forgetting']:.1f} points "
+                  f"({retention.get('max_forgetting_class') or retention['worst_class']}; nearest its tolerance: "
+                  f"{retention['worst_class']}), "
                   f"absorption {retention['absorption']:.3f}, backward transfer {retention['backward_transfer']:+.1f}",
                   f"  {'old class':24s} {'before':>8s} {'after':>8s} {'forgetting':>11s} {'allowed':>8s} {'n':>5s}"]
         for label, m in retention["per_class"].items():
