@@ -107,10 +107,9 @@ def run_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = None,
     """
     from tfx import v1 as tfx
 
+    from kerasknow.metadata.blessed_model import latest_blessed_model
     from kerasknow.pipelines import create_pipeline
     from kerasknow.run_progress import StepWatcher
-
-    from kerasknow.metadata.blessed_model import latest_blessed_model
 
     os.makedirs(config.output, exist_ok=True)
     metadata_path = os.path.join(config.output, "metadata.sqlite")
