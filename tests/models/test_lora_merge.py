@@ -85,3 +85,26 @@ def test_exported_merged_model_is_a_fully_fine_tuned_ones_graph(tiny_bert_dir, t
     assert _graph_ops(str(tmp_path / "lora")) == _graph_ops(str(tmp_path / "full"))
     served = tf.saved_model.load(str(tmp_path / "lora")).signatures["serving_default"](texts=tf.constant(TEXTS))
     np.testing.assert_allclose(served["probabilities"].numpy(), unmerged, atol=1e-5)
+
+
+def test_merged_ner_export_carries_no_lora_optimizer_state(tiny_bert_dir, tokenizer, tmp_path):
+    from kerasknow.ner.ner_export import export_ner_model
+    from kerasknow.ner.token_classifier import build_token_classifier
+
+    labels = ["O", "B-PER", "I-PER"]
+    tf.keras.utils.set_random_seed(0)
+    model = build_token_classifier(tiny_bert_dir, 3, finetune=LORA)
+    ids = np.full((2, 6), 2000, "int32")
+    model.train_on_batch({"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)},
+                         np.zeros((2, 6), "int32"))
+    assert merge_lora(model) == 6
+    export_ner_model(model, str(tmp_path / "lora"), tokenizer, labels)
+    # The export tracks the Keras model and so its optimizer: the merged model's has no slots for
+    # the LoRA variables left, like an untrained plain model's (which has built no metrics yet).
+    export_ner_model(build_token_classifier(tiny_bert_dir, 3), str(tmp_path / "plain"), tokenizer, labels)
+
+    def saved(name):
+        return {key: shape for key, shape in tf.train.list_variables(str(tmp_path / name / "variables" / "variables"))
+                if "keras_api/metrics/" not in key}
+
+    assert saved("lora") == saved("plain")
