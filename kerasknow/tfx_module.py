@@ -145,19 +145,20 @@ def run_fn(fn_args) -> None:
     with strategy.scope():
         model = family.build_model(hp, ctx)
         prepare_update(family, model, ctx, hp)
-    # Images open more of the backbone in later phases; this is what the first phase trains.
-    trainable = TrainableSummary.of(model, finetune)
-    logger.info("Training: %s", trainable.describe())
+    logger.info("Training: %s", TrainableSummary.of(model, finetune).describe())
     train_ds, eval_ds = family.datasets(ctx, cfg.training.batch_size * strategy.num_replicas_in_sync)
     start = time.time()
     history = family.fit(model, train_ds, eval_ds, training_callbacks(ctx), ctx)
     seconds = time.time() - start
+    # Images open more of the backbone in their last phase: what training.json records.
+    trainable = TrainableSummary.of(model, finetune)
+    logger.info("Trained: %s", trainable.describe())
     keep = keras_dir(ctx.serving_model_dir)
     part_bytes = 0
     if finetune != "full":
         # The trained part on its own, before merge_lora folds the LoRA updates away.
         part_bytes = save_trainable_part(model, keep, {
-            **TrainableSummary.of(model, finetune).to_dict(), "task": cfg.task,
+            **trainable.to_dict(), "task": cfg.task,
             # What the part is added to: the checkpoint ("": kerasknow's offline MiniLM) or backbone.
             "base_checkpoint": cfg.model.checkpoint if cfg.task != "image-classification" else cfg.model.backbone,
             "model": dataclasses.asdict(cfg.model), "finetune": dataclasses.asdict(cfg.finetune)})
