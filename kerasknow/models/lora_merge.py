@@ -53,10 +53,8 @@ def merge_lora(model: tf.keras.layers.Layer) -> int:
 
 def _forget_slots(model: tf.keras.Model) -> None:
     optimizer = getattr(model, "optimizer", None)
-    if optimizer is None or not getattr(optimizer, "_variables", None):
+    if optimizer is None or not getattr(optimizer, "variables", None):
         return
-    # A fresh optimizer of the same configuration: built lazily, over the model as it now is.
-    inner = getattr(optimizer, "inner_optimizer", None)
-    fresh = type(optimizer).from_config(optimizer.get_config()) if inner is None else None
-    if fresh is not None:
-        model.optimizer = fresh
+    # A fresh optimizer of the same configuration (a LossScaleOptimizer with its inner one), built
+    # lazily over the model as it now is.
+    model.optimizer = tf.keras.optimizers.deserialize(tf.keras.optimizers.serialize(optimizer))

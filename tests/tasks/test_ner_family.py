@@ -132,11 +132,13 @@ def _assert_seqeval(metrics, y_true, y_pred):
 
 @pytest.mark.slow
 def test_tiny_model_end_to_end_on_wnut(tmp_path, tiny_bert_dir):
-    """read -> TFRecords -> datasets -> fit -> export -> evaluate with a tiny BERT (45-75 s on 2 cores)."""
+    """read -> TFRecords -> datasets -> fit -> export -> evaluate with a tiny BERT (about 90 s on 2 cores)."""
     # A tiny random BERT learns no entities from scratch in seconds, but it memorises its training
     # sentences: scoring on them gives real, non-trivial predictions to compare with seqeval.
+    # The learning rate warms up and then decays to 0 (BERT's schedule): memorising takes more
+    # epochs than at the constant rate this test had before (15 left every prediction O).
     config = RunConfig(task="ner", data=str(WNUT), model={"checkpoint": tiny_bert_dir, "max_seq_length": 48},
-                       tuning={"learning_rates": [3e-3]}, training={"epochs": 15, "batch_size": 16, "seed": 0})
+                       tuning={"learning_rates": [3e-3]}, training={"epochs": 25, "batch_size": 16, "seed": 0})
     metrics, y_true, y_pred, history = _train_export_evaluate(tmp_path, config, n_train=160, n_eval=80,
                                                               eval_on_train=True)
     assert history.history["loss"][-1] < history.history["loss"][0] / 2
