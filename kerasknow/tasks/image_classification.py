@@ -29,8 +29,9 @@ class ImageClassification(TaskFamily):
     phases (`kerasknow.images.image_phases`): the head on a frozen backbone, then (when
     `finetune.top_k > 0`) the top `top_k` backbone blocks too, at a tenth of the learning rate,
     BatchNorm frozen (`finetune.strategy: top_k`, the default; `head`, `full` and `bitfit` stop
-    after the head or open the whole backbone or its biases instead). `training.epochs` is the total of both phases. A random backbone
-    (`backbone_weights: none`) is never frozen: it trains whole, and the run warns what that needs.
+    after the head or open the whole backbone or its biases instead). `training.epochs` is the
+    total of both phases. A random backbone (`backbone_weights: none`) is never frozen: it trains
+    whole, and the run warns what that needs.
 
     Example:
 
