@@ -57,6 +57,8 @@ def tuner_fn(fn_args):
     examples (every k-th record, so the subsets span every label: `spread_subset`), with
     TensorBoard curves and hparams under `<output>/tensorboard/<run>/tuning/trial-<id>`.
     """
+    import math
+
     import keras_tuner
     import tensorflow as tf
     from tfx.components.tuner.component import TunerFnResult
@@ -64,8 +66,6 @@ def tuner_fn(fn_args):
     from kerasknow.models.trainable_summary import TrainableSummary
     from kerasknow.training.training_board import EpochProgress
     from kerasknow.training.tuner_search import RandomSearch
-
-    import math
 
     family, ctx = _context(fn_args, {})
     cfg = ctx.config
@@ -114,14 +114,12 @@ def run_fn(fn_args) -> None:
     TensorBoard: `<output>/tensorboard/<run>/training` (per-epoch and per-step curves, and the
     model's HParams session with its hyperparameters, next to the tuner's trials).
     """
-    import time
-
-    import keras_tuner
-
     import dataclasses
     import json
     import os
+    import time
 
+    import keras_tuner
     from tfx.dsl.io import fileio
 
     from kerasknow.models.lora_merge import merge_lora
