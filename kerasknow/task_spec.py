@@ -26,6 +26,8 @@ class TaskSpec:
             string values" there.
         length_features: Numeric features whose distribution drift is measured with TFDV's
             Jensen-Shannon comparator (lengths in words or tokens, image sides).
+        finetune_strategies: The `finetune.strategy` values the family takes, besides `auto`.
+        default_finetune_strategy: What `finetune.strategy: auto` means for the family.
 
     Example:
 
@@ -44,6 +46,16 @@ class TaskSpec:
     label_feature: str = "label"
     free_text_features: Tuple[str, ...] = ()
     length_features: Tuple[str, ...] = ()
+    finetune_strategies: Tuple[str, ...] = ("full", "head", "top_k", "bitfit", "lora", "adapter")
+    default_finetune_strategy: str = "full"
+
+    def finetune_strategy(self, strategy: str) -> str:
+        """`strategy` with `auto` resolved to the family's default.
+
+        >>> TaskSpec("demo", "a demo", ("auto",), (1e-3,), "val_accuracy").finetune_strategy("auto")
+        'full'
+        """
+        return self.default_finetune_strategy if strategy == "auto" else strategy
 
     @property
     def default_input_format(self) -> str:

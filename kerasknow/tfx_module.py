@@ -57,16 +57,22 @@ def tuner_fn(fn_args):
     examples (every k-th record, so the subsets span every label: `spread_subset`), with
     TensorBoard curves and hparams under `<output>/tensorboard/<run>/tuning/trial-<id>`.
     """
+    import math
+
     import keras_tuner
     import tensorflow as tf
     from tfx.components.tuner.component import TunerFnResult
 
+    from kerasknow.models.trainable_summary import TrainableSummary
     from kerasknow.training.training_board import EpochProgress
     from kerasknow.training.tuner_search import RandomSearch
 
     family, ctx = _context(fn_args, {})
     cfg = ctx.config
     logger.info("Tuner on %s", ctx.plan.describe())
+    # A trial trains one epoch on at most tuning.max_examples: its learning-rate schedule spans that.
+    trial_examples = min(ctx.num_train_examples(), cfg.tuning.max_examples or ctx.num_train_examples())
+    ctx.schedule_steps = max(1, math.ceil(trial_examples / cfg.training.batch_size))
 
     from kerasknow.update.update_training import prepare_update
 
@@ -75,6 +81,7 @@ def tuner_fn(fn_args):
         tf.keras.backend.clear_session()
         model = family.build_model(hp, ctx)
         prepare_update(family, model, ctx, hp, for_tuning=True)
+        logger.info("Trial: %s", TrainableSummary.of(model, family.finetune_strategy(ctx)).describe())
         return model
 
     tuner = RandomSearch(
@@ -99,18 +106,29 @@ def run_fn(fn_args) -> None:
     On an update (the training examples' `update.json` names a blessed model) the model starts
     from that model's weights and learns by `update.strategy` (`prepare_update`). Beside the
     SavedModel the model artifact keeps the Keras weights and labels (`Format-Keras/`, what the
-    next update warm-starts from) and the training's cost (examples processed, seconds).
+    next update warm-starts from), the training's cost (examples processed, seconds) and, unless
+    `finetune.strategy` is `full`, the trained part on its own (`trainable.npz`: LoRA updates or
+    adapters and the head, with the base checkpoint named in `trainable.json`). LoRA updates are
+    merged into their kernels before export (`merge_lora`). The trainable parameters' count and
+    share go to the step's log and `training.json`.
     TensorBoard: `<output>/tensorboard/<run>/training` (per-epoch and per-step curves, and the
     model's HParams session with its hyperparameters, next to the tuner's trials).
     """
+    import dataclasses
+    import json
+    import os
     import time
 
     import keras_tuner
+    from tfx.dsl.io import fileio
 
+    from kerasknow.models.lora_merge import merge_lora
+    from kerasknow.models.trainable_summary import TrainableSummary
     from kerasknow.training.callbacks import training_callbacks
     from kerasknow.training.training_board import write_hparams_session
     from kerasknow.update.update_training import prepare_update
-    from kerasknow.update.warm_start import keras_dir, save_weights
+    from kerasknow.update.warm_start import (TRAINABLE_FILE, TRAINABLE_INFO_FILE, WEIGHTS_FILE, keras_dir,
+                                             save_trainable_part, save_weights)
 
     hp = keras_tuner.HyperParameters()
     if getattr(fn_args, "hyperparameters", None):
@@ -121,22 +139,51 @@ def run_fn(fn_args) -> None:
     write_hparams_session(ctx.tensorboard_dir("training"), ctx.hyperparameters, f"{ctx.run_id} final model".strip())
     strategy = ctx.plan.strategy(cfg.training.tpu)
     logger.info("Training %s on %s with %s", cfg.task, ctx.plan.describe(), hp.values)
+    finetune = family.finetune_strategy(ctx)
     with strategy.scope():
         model = family.build_model(hp, ctx)
         prepare_update(family, model, ctx, hp)
+    logger.info("Training: %s", TrainableSummary.of(model, finetune).describe())
     train_ds, eval_ds = family.datasets(ctx, cfg.training.batch_size * strategy.num_replicas_in_sync)
     start = time.time()
     history = family.fit(model, train_ds, eval_ds, training_callbacks(ctx), ctx)
     seconds = time.time() - start
+    # Images open more of the backbone in their last phase: what training.json records.
+    trainable = TrainableSummary.of(model, finetune)
+    logger.info("Trained: %s", trainable.describe())
+    keep = keras_dir(ctx.serving_model_dir)
+    part_bytes = 0
+    if finetune != "full":
+        # The trained part on its own, before merge_lora folds the LoRA updates away.
+        part_bytes = save_trainable_part(model, keep, {
+            **trainable.to_dict(), "task": cfg.task,
+            # What the part is added to: the checkpoint ("": kerasknow's offline MiniLM) or backbone.
+            "base_checkpoint": cfg.model.checkpoint if cfg.task != "image-classification" else cfg.model.backbone,
+            "model": dataclasses.asdict(cfg.model), "finetune": dataclasses.asdict(cfg.finetune)})
+    # Served models hold plain kernels: LoRA updates folded in, the wrappers gone.
+    merged = merge_lora(model)
+    if merged:
+        logger.info("Merged %d LoRA updates into their kernels for serving", merged)
     family.export(model, ctx.serving_model_dir, ctx)
     epochs = sum(len(h.epoch) for h in getattr(history, "phases", [history]))
-    keep = keras_dir(ctx.serving_model_dir)
     save_weights(model, keep, ctx.labels, training={
         "epochs": epochs, "train_examples": ctx.num_train_examples(),
         "examples_processed": epochs * ctx.num_train_examples(), "seconds": round(seconds, 1),
         # The epochs a retrain of this knowledge would take (an update halves the default).
         "full_epochs": cfg.training.epochs or family.default_epochs(ctx),
-        "strategy": ctx.update.strategy if ctx.update else "first"})
+        "strategy": ctx.update.strategy if ctx.update else "first",
+        "finetune": {**trainable.to_dict(), "trainable_part_bytes": part_bytes}})
+    if part_bytes:
+        with fileio.open(os.path.join(keep, WEIGHTS_FILE), "rb") as f:
+            full_bytes = len(f.read())
+        # The part's size next to the whole model's, where the part is kept.
+        info_path = os.path.join(keep, TRAINABLE_INFO_FILE)
+        with fileio.open(info_path, "r") as f:
+            info = json.loads(f.read())
+        with fileio.open(info_path, "w") as f:
+            f.write(json.dumps({**info, "full_model_file": WEIGHTS_FILE, "full_model_bytes": full_bytes}, indent=2))
+        logger.info("Format-Keras: the trained part %s is %.2f MB, the whole model's %s %.2f MB (%.1f%%)",
+                    TRAINABLE_FILE, part_bytes / 1e6, WEIGHTS_FILE, full_bytes / 1e6, 100 * part_bytes / full_bytes)
     if ctx.update is not None and ctx.update.summary.get("knowledge_artifacts"):
         from kerasknow.update.previous_knowledge import PreviousKnowledge
 

@@ -104,3 +104,64 @@ def test_packaged_configs_load_and_cli_flags_name_real_fields():
     for flag in config_flags():
         RunConfig().with_overrides({flag.path: None})  # every flag's path is a real field
     assert setting("training.epochs") == "--epochs / training.epochs"
+
+
+# ---- finetune ------------------------------------------------------------------------------------
+def test_finetune_defaults_resolve_per_family():
+    assert RunConfig().finetune.strategy == "auto"
+    assert RunConfig(task="text-classification").spec.finetune_strategy("auto") == "full"
+    assert RunConfig(task="ner").spec.finetune_strategy("auto") == "full"
+    assert RunConfig(task="image-classification").spec.finetune_strategy("auto") == "top_k"
+    lora = RunConfig(task="ner", finetune={"strategy": "lora"}).finetune
+    assert (lora.lora_rank, lora.lora_alpha, lora.lora_dropout, lora.lora_targets, lora.adapter_size) == (
+        8, 16.0, 0.0, ["query", "value"], 64)
+
+
+@pytest.mark.parametrize("strategy", ["lora", "adapter"])
+def test_images_reject_lora_and_adapter_at_validation(strategy):
+    with pytest.raises(ConfigError, match=rf"--finetune / finetune.strategy '{strategy}' is for text-classification, "
+                                          rf"ner only .* image-classification expects one of auto, full, head, top_k, "
+                                          rf"bitfit. Received: strategy='{strategy}'"):
+        RunConfig(task="image-classification", finetune={"strategy": strategy})
+
+
+@pytest.mark.parametrize("finetune, message", [
+    ({"strategy": "prefix"}, r"--finetune / finetune.strategy must be one of 'auto', 'full', .* Received: "
+                             r"strategy='prefix'"),
+    ({"lora_rank": 0}, r"--lora-rank / finetune.lora_rank must be an integer >= 1. Received: lora_rank=0"),
+    ({"lora_alpha": -1}, r"--lora-alpha / finetune.lora_alpha must be a positive number. Received: lora_alpha=-1"),
+    ({"lora_dropout": 1.0}, r"--lora-dropout / finetune.lora_dropout must be a number in \[0, 1\)"),
+    ({"lora_targets": ["query", "q"]}, r"--lora-targets / finetune.lora_targets must be a list of distinct names "
+                                       r"among query, key, value, .* Received: lora_targets=\['query', 'q'\]"),
+    ({"adapter_size": 0}, r"--adapter-size / finetune.adapter_size must be an integer >= 1"),
+])
+def test_invalid_finetune_settings(finetune, message):
+    with pytest.raises(ConfigError, match=message):
+        RunConfig(finetune=finetune)
+
+
+def test_finetune_from_yaml_and_cli_flags(tmp_path, capsys):
+    from kerasknow.cli import build_parser
+
+    path = tmp_path / "c.yaml"
+    path.write_text("task: ner\nfinetune:\n  strategy: lora\n  lora_rank: 4\n  lora_targets: [query, key, value]\n")
+    cfg = RunConfig.from_yaml(str(path))
+    assert (cfg.finetune.strategy, cfg.finetune.lora_rank, cfg.finetune.lora_targets) == (
+        "lora", 4, ["query", "key", "value"])
+    assert RunConfig.from_dict(json.loads(cfg.to_json(["finetune"])), partial=True).finetune == cfg.finetune
+
+    args = build_parser().parse_args(["run", "--finetune", "adapter", "--adapter-size", "16", "--lora-targets",
+                                      "query,output"])
+    overrides = {path: getattr(args, path) for path in ("finetune.strategy", "finetune.adapter_size",
+                                                         "finetune.lora_targets")}
+    cfg = RunConfig(task="text-classification").with_overrides(overrides)
+    assert (cfg.finetune.strategy, cfg.finetune.adapter_size, cfg.finetune.lora_targets) == (
+        "adapter", 16, ["query", "output"])
+    with pytest.raises(SystemExit, match="2"):
+        build_parser().parse_args(["run", "--finetune", "prefix"])
+    assert "invalid choice: 'prefix'" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="0"):
+        build_parser().parse_args(["run", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "lora and adapter are for the BERT families (text-classification, ner) only" in help_text
+    assert "--lora-rank R" in help_text and "(default: 8; YAML: finetune.lora_rank)" in help_text

@@ -124,6 +124,13 @@ class RunConfig:
             section = getattr(self, name)
             if _given(section):
                 section.validate()
+        if _given(self.finetune) and self.finetune.strategy != "auto" and (
+                self.finetune.strategy not in self.spec.finetune_strategies):
+            bert = [name for name, spec in TASK_SPECS.items() if self.finetune.strategy in spec.finetune_strategies]
+            raise ConfigError(
+                f"{setting('finetune.strategy')} {self.finetune.strategy!r} is for {', '.join(bert)} only (it "
+                f"adapts BERT's attention and feed-forward layers); {self.task} expects one of auto, "
+                f"{', '.join(self.spec.finetune_strategies)}. Received: strategy={self.finetune.strategy!r}")
         if _given(self.ingest) and self.ingest.input_format not in self.spec.input_formats:
             raise ConfigError(
                 f"{setting('ingest.input_format')} must be one of {', '.join(self.spec.input_formats)} for "

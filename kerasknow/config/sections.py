@@ -127,19 +127,59 @@ class ModelConfig:
                 f"backbone_weights={weights!r}")
 
 
+#: Every `finetune.strategy`; a family takes those its `TaskSpec.finetune_strategies` lists.
+FINETUNE_STRATEGIES = ("auto", "full", "head", "top_k", "bitfit", "lora", "adapter")
+#: What `finetune.lora_targets` may name: the Dense layers of a BERT layer.
+LORA_TARGETS = ("query", "key", "value", "attention_output", "intermediate", "output")
+
+
 @dataclasses.dataclass
 class FinetuneConfig:
-    """Which weights train, and in what phases (Tuner, Trainer).
+    """Which weights train, and in what phases (Tuner, Trainer); docs/finetuning.md.
 
     Args:
-        top_k: Images: backbone blocks, from the top, that a second phase fine-tunes at a tenth of
-            the learning rate after the head trained on the frozen backbone (0: head only).
+        strategy: `auto` (the family's default: `full` for text and NER, `top_k` for images),
+            `full` (every weight), `head` (a frozen encoder or backbone, the new head only),
+            `top_k` (the top `top_k` transformer layers or backbone blocks and the head), `bitfit`
+            (biases and the head), `lora` (low-rank updates of `lora_targets`, merged into the
+            kernels for serving) or `adapter` (bottleneck adapters after each attention and
+            feed-forward block). `lora` and `adapter` are for the BERT families only.
+        top_k: `top_k`: transformer layers (BERT) or backbone blocks (images), from the top,
+            that train. Images train the head on the frozen backbone first, then these blocks at
+            a tenth of the learning rate (0: head only).
+        lora_rank: `lora`: the rank r of each update `A @ B`.
+        lora_alpha: `lora`: the update is scaled by `lora_alpha / lora_rank`.
+        lora_dropout: `lora`: dropout on the input of the low-rank branch, in [0, 1).
+        lora_targets: `lora`: which Dense layers of every BERT layer get an update, among
+            `LORA_TARGETS` (default: the attention's query and value, as in the LoRA paper).
+        adapter_size: `adapter`: the bottleneck width of each adapter.
     """
 
+    strategy: str = "auto"
     top_k: int = 1
+    lora_rank: int = 8
+    lora_alpha: float = 16.0
+    lora_dropout: float = 0.0
+    lora_targets: List[str] = dataclasses.field(default_factory=lambda: ["query", "value"])
+    adapter_size: int = 64
 
     def validate(self) -> None:
+        check_choice("finetune.strategy", self.strategy, FINETUNE_STRATEGIES)
         check_positive_int("finetune.top_k", self.top_k, minimum=0)
+        check_positive_int("finetune.lora_rank", self.lora_rank)
+        if isinstance(self.lora_alpha, bool) or not isinstance(self.lora_alpha, (int, float)) or self.lora_alpha <= 0:
+            raise ConfigError(f"{setting('finetune.lora_alpha')} must be a positive number. "
+                              f"Received: lora_alpha={self.lora_alpha!r}")
+        if (isinstance(self.lora_dropout, bool) or not isinstance(self.lora_dropout, (int, float))
+                or not 0.0 <= self.lora_dropout < 1.0):
+            raise ConfigError(f"{setting('finetune.lora_dropout')} must be a number in [0, 1). "
+                              f"Received: lora_dropout={self.lora_dropout!r}")
+        targets = self.lora_targets
+        if (not isinstance(targets, (list, tuple)) or not targets
+                or any(t not in LORA_TARGETS for t in targets) or len(set(targets)) != len(targets)):
+            raise ConfigError(f"{setting('finetune.lora_targets')} must be a list of distinct names among "
+                              f"{', '.join(LORA_TARGETS)}. Received: lora_targets={targets!r}")
+        check_positive_int("finetune.adapter_size", self.adapter_size)
 
 
 @dataclasses.dataclass

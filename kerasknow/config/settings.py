@@ -4,7 +4,7 @@ Every message about a setting goes through `setting()`, so it names what fixes i
 its config flags from `CONFIG_FLAGS`, so the two never disagree.
 """
 import dataclasses
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from kerasknow.errors import ConfigError
 
@@ -41,6 +41,7 @@ _RENAMED = {
     "blessing.margin": "--blessing-margin",
     "update.strategy": "--update-strategy",
     "update.replay_size": "--replay-size",
+    "finetune.strategy": "--finetune",
 }
 
 SWITCH = ("auto", "on", "off")
@@ -61,8 +62,18 @@ def _format_help() -> str:
     return "input format; " + "; ".join(f"{s.name}: {'|'.join(s.input_formats)}" for s in TASK_SPECS.values())
 
 
+def name_list(text: str) -> List[str]:
+    """A comma-separated flag value as a list (`--lora-targets query,value`).
+
+    >>> name_list("query, value")
+    ['query', 'value']
+    """
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 def config_flags() -> Tuple[ConfigFlag, ...]:
     """The config fields the CLI sets, in `--help` order."""
+    from kerasknow.config.sections import FINETUNE_STRATEGIES
     from kerasknow.config.task_specs import TASKS
 
     return (
@@ -97,8 +108,20 @@ def config_flags() -> Tuple[ConfigFlag, ...]:
         ConfigFlag("tuning.trials", "Keras Tuner trials", type=int, metavar="N"),
         ConfigFlag("tuning.max_examples", "train and eval examples per tuner trial (every k-th record)", type=int,
                    metavar="N"),
-        ConfigFlag("finetune.top_k", "images: top backbone blocks fine-tuned in the second phase", type=int,
-                   metavar="K"),
+        ConfigFlag("finetune.strategy", "which weights train: auto (text, NER: full; images: head, then top_k), "
+                   "full, head (frozen encoder/backbone, new head), top_k, bitfit (biases and head), lora "
+                   "(low-rank updates, merged for serving), adapter (bottleneck adapters); lora and adapter are "
+                   "for the BERT families (text-classification, ner) only",
+                   choices=FINETUNE_STRATEGIES),
+        ConfigFlag("finetune.top_k", "top_k: the top transformer layers (BERT) or backbone blocks (images, in a "
+                   "second phase) that train", type=int, metavar="K"),
+        ConfigFlag("finetune.lora_rank", "lora: rank of each low-rank update", type=int, metavar="R"),
+        ConfigFlag("finetune.lora_alpha", "lora: the update is scaled by alpha / rank", type=float, metavar="A"),
+        ConfigFlag("finetune.lora_dropout", "lora: dropout on the low-rank branch's input", type=float, metavar="F"),
+        ConfigFlag("finetune.lora_targets", "lora: comma-separated Dense layers of each BERT layer to adapt: "
+                   "query, key, value, attention_output, intermediate, output", type=name_list,
+                   metavar="NAMES"),
+        ConfigFlag("finetune.adapter_size", "adapter: bottleneck width of each adapter", type=int, metavar="N"),
         ConfigFlag("update.strategy", "how an update run learns new knowledge without forgetting: "
                    "replay|ewc|lwf|replay+lwf|naive|retrain", choices=("replay", "ewc", "lwf", "replay+lwf",
                                                                         "naive", "retrain")),

@@ -152,6 +152,20 @@ class TaskFamily(abc.ABC):
             return list(ctx.config.tuning.learning_rates)
         return ctx.cached("default_learning_rates", lambda: self.default_learning_rates(ctx))
 
+    def finetune_strategy(self, ctx: TrainContext) -> str:
+        """`finetune.strategy` with `auto` resolved to the family's default (`TaskSpec`)."""
+        return self.spec.finetune_strategy(ctx.config.finetune.strategy)
+
+    def schedule_steps(self, ctx: TrainContext) -> int:
+        """Optimizer steps of the run, which a learning-rate schedule spans: `ctx.schedule_steps`
+        when set (a tuner trial), else epochs x batches of the train split."""
+        import math
+
+        if ctx.schedule_steps:
+            return ctx.schedule_steps
+        batches = math.ceil(ctx.num_train_examples() / ctx.config.training.batch_size)
+        return max(1, self.epochs(ctx) * batches)
+
     def phases(self, model, ctx: TrainContext) -> List[TrainingPhase]:
         """The phases `fit` trains in; one phase of `epochs(ctx)` unless the family says
         otherwise (images: the head on a frozen backbone, then the top blocks)."""

@@ -44,23 +44,58 @@ def phase_epochs(epochs: int, top_k: int) -> Tuple[int, int]:
     return epochs - fine, fine
 
 
-def image_phases(epochs: int, top_k: int) -> List[TrainingPhase]:
-    """Phase `head` trains the new head on the frozen backbone (as built); phase `top_k` opens the
-    top `top_k` backbone blocks (BatchNorm stays frozen) at a tenth of the learning rate.
+def image_phases(epochs: int, top_k: int, strategy: str = "top_k") -> List[TrainingPhase]:
+    """The phases of `finetune.strategy` for a pretrained backbone.
+
+    Phase `head` trains the new head on the frozen backbone (as built); a second phase (half the
+    epochs, at a tenth of the learning rate, BatchNorm statistics frozen) then opens more:
+
+    - `head`: no second phase;
+    - `top_k` (the default): the top `top_k` backbone blocks (none when `top_k` is 0);
+    - `full`: the whole backbone;
+    - `bitfit`: the backbone's biases and BatchNorm offsets (`beta`), nothing else.
 
     Args:
         epochs: Epochs of both phases together (`training.epochs`).
-        top_k: Backbone blocks the second phase opens (`finetune.top_k`); 0 for no second phase.
+        top_k: Backbone blocks the `top_k` phase opens (`finetune.top_k`); 0 for no second phase.
+        strategy: `head`, `top_k`, `full` or `bitfit` (`finetune.strategy`, `auto` resolved).
 
     Returns:
         One or two `TrainingPhase`s.
+
+    Example:
+
+    >>> [(p.name, p.epochs) for p in image_phases(4, 1, "bitfit")]
+    [('head', 2), ('bitfit', 2)]
     """
-    head, fine = phase_epochs(epochs, top_k)
+    opens = {"head": 0, "top_k": top_k, "full": 1, "bitfit": 1}[strategy]
+    head, fine = phase_epochs(epochs, opens)
     phases = [TrainingPhase("head", head, description="new head on the frozen backbone")]
-    if fine:
+    if not fine:
+        return phases
+    if strategy == "top_k":
         phases.append(TrainingPhase("top_k", fine, prepare=lambda model: open_top_blocks(model, top_k),
                                     description=f"top {top_k} backbone blocks and the head, learning rate / 10"))
+    elif strategy == "full":
+        phases.append(TrainingPhase("full", fine, prepare=lambda model: open_backbone(model, biases_only=False),
+                                    description="the whole backbone (BatchNorm frozen) and the head, learning "
+                                    "rate / 10"))
+    else:
+        phases.append(TrainingPhase("bitfit", fine, prepare=lambda model: open_backbone(model, biases_only=True),
+                                    description="the backbone's biases and BatchNorm offsets and the head, "
+                                    "learning rate / 10"))
     return phases
+
+
+def _recompile_slower(model) -> float:
+    import tensorflow as tf
+
+    from kerasknow.images.image_classifier import compile_classifier
+
+    learning_rate = float(tf.keras.backend.get_value(model.optimizer.learning_rate)) / 10.0
+    with model.distribute_strategy.scope():
+        compile_classifier(model, learning_rate, jit_compile=bool(model.jit_compile))
+    return learning_rate
 
 
 def open_top_blocks(model, top_k: int) -> List[str]:
@@ -71,11 +106,43 @@ def open_top_blocks(model, top_k: int) -> List[str]:
     """
     import tensorflow as tf
 
-    from kerasknow.images.image_classifier import compile_classifier, unfreeze_top_blocks
+    from kerasknow.images.image_classifier import unfreeze_top_blocks
 
-    learning_rate = float(tf.keras.backend.get_value(model.optimizer.learning_rate)) / 10.0
     opened = unfreeze_top_blocks(model, top_k)
-    with model.distribute_strategy.scope():
-        compile_classifier(model, learning_rate, jit_compile=bool(model.jit_compile))
+    learning_rate = _recompile_slower(model)
     tf.get_logger().info("Fine-tuning %d backbone layers at learning rate %g", len(opened), learning_rate)
+    return opened
+
+
+def open_backbone(model, biases_only: bool) -> List[str]:
+    """Opens the whole backbone (BatchNorm frozen), or only its biases and BatchNorm `beta`s
+    (BitFit), and recompiles at a tenth of the rate.
+
+    The backbone runs with `training=False`, so BatchNorm keeps its moving statistics either way.
+
+    Returns:
+        The names of the layers with weights that train now.
+    """
+    import tensorflow as tf
+
+    from kerasknow.images.image_classifier import backbone_of
+    from kerasknow.models.weight_freezing import freeze_weights
+
+    base = backbone_of(model)
+    base.trainable = True
+    opened = []
+    for layer in base.layers:
+        is_norm = isinstance(layer, tf.keras.layers.BatchNormalization)
+        if biases_only:
+            # A bias is what a layer adds: a convolution's `bias`, BatchNorm's `beta`.
+            kept = [v for v in layer._trainable_weights if v.name.split("/")[-1].startswith(("bias", "beta"))]
+            layer.trainable = bool(kept)
+            freeze_weights(layer, [v for v in layer._trainable_weights if all(v is not k for k in kept)])
+        else:
+            layer.trainable = not is_norm
+        if layer.trainable and layer.trainable_weights:
+            opened.append(layer.name)
+    learning_rate = _recompile_slower(model)
+    tf.get_logger().info("Fine-tuning %d backbone layers (%s) at learning rate %g", len(opened),
+                         "biases" if biases_only else "all", learning_rate)
     return opened

@@ -10,4 +10,8 @@ IMAGE_CLASSIFICATION = TaskSpec(
     free_text_features=("image", "image_sha256"),
     length_features=("height", "width"),
     tuner_objective="val_accuracy",
+    # LoRA and adapters rewrite BERT's attention and feed-forward blocks; a convolutional
+    # backbone has neither. The default is the two-phase transfer: the head, then the top blocks.
+    finetune_strategies=("full", "head", "top_k", "bitfit"),
+    default_finetune_strategy="top_k",
 )

@@ -28,6 +28,8 @@ class RunRecord:
         warnings: Knowledge-validation warnings.
         hyperparameters: The tuner's best values.
         model_id: The ML Metadata id of the model the run trained or reused.
+        finetune: What of that model trained (`Format-Keras/training.json`'s `finetune`: the
+            strategy, trainable and total parameters); empty when unknown.
         accuracy, f1: The evaluation of that model (token accuracy and entity F1 for NER).
         blessed: Whether the evaluator blessed it.
         not_blessed_because: Why not.
@@ -55,6 +57,7 @@ class RunRecord:
     warnings: Optional[int] = None
     hyperparameters: Dict[str, Any] = dataclasses.field(default_factory=dict)
     model_id: Optional[int] = None
+    finetune: Dict[str, Any] = dataclasses.field(default_factory=dict)
     accuracy: Optional[float] = None
     f1: Optional[float] = None
     blessed: Optional[bool] = None
@@ -150,6 +153,8 @@ def run_record(metadata_path: str, run: PipelineRun, output: str = "") -> RunRec
             record.hyperparameters = (hp or {}).get("values", {})
         if "model" in outputs and step.node == "Trainer":
             record.model_id = outputs["model"].id
+            training = _read_json(os.path.join(outputs["model"].uri, "Format-Keras", "training.json")) or {}
+            record.finetune = training.get("finetune") or {}
         if step.resolver and step.node == "previous_knowledge":
             record.previous_model_id = outputs["model"].id if "model" in outputs else None
             if record.previous_model_id is None:
@@ -206,7 +211,12 @@ def step_note(record: RunRecord, node: str) -> str:
         return "best: " + ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
                                     for k, v in record.hyperparameters.items())
     if node == "Trainer" and record.model_id is not None:
-        return f"model #{record.model_id}"
+        tuned = record.finetune
+        if not tuned.get("total_params"):
+            return f"model #{record.model_id}"
+        share = 100 * tuned["trainable_params"] / tuned["total_params"]
+        return (f"model #{record.model_id}; {tuned.get('strategy') or 'full'}: {tuned['trainable_params']:,} of "
+                f"{tuned['total_params']:,} parameters trained ({share:.2f}%)")
     if node == "KnowledgeEvaluator" and record.accuracy is not None:
         accuracy, f1 = metric_names(record.task)
         verdict = "blessed" if record.blessed else "NOT blessed"

@@ -84,26 +84,34 @@ class MaskedTokenAccuracy(tf.keras.metrics.Metric):
 def build_token_classifier(checkpoint: str, num_labels: int, dropout: float = 0.1,
                            learning_rate: float = 5e-5, tiny_config: Optional[Dict[str, Any]] = None,
                            jit_compile: bool = False, seed: int = 42,
-                           hash_dropout: bool = False) -> tf.keras.Model:
+                           hash_dropout: bool = False, warmup_steps: int = 0, total_steps: int = 0,
+                           finetune: Optional[Dict[str, Any]] = None) -> tf.keras.Model:
     """Builds and compiles a BERT token classifier around `TFBertForTokenClassification`.
 
     The transformers model is wrapped in a functional `tf.keras.Model` with inputs
     `input_ids`, `attention_mask`, `token_type_ids` (int32 `[batch, length]`) and output the
-    logits `[batch, length, num_labels]`, compiled with Adam, `MaskedSparseCategoricalCrossentropy`
-    and `MaskedTokenAccuracy`.
+    logits `[batch, length, num_labels]`, compiled with Adam (gradients clipped to norm 1),
+    `MaskedSparseCategoricalCrossentropy` and `MaskedTokenAccuracy`. With `total_steps > 0` the
+    learning rate follows `LinearWarmupDecay` (linear warm-up over `warmup_steps`, then linear
+    decay to 0 at `total_steps`), BERT's fine-tuning schedule; otherwise it is constant.
 
     Args:
         checkpoint: What `from_pretrained` accepts: a local directory or a hub name
             (see `kerasknow.models.checkpoints.resolve_checkpoint`). Ignored with `tiny_config`.
         num_labels: Number of tags.
         dropout: Dropout before the classification head (`classifier_dropout`).
-        learning_rate: Adam's learning rate.
+        learning_rate: Adam's peak (or constant) learning rate.
         tiny_config: `BertConfig` overrides for a randomly initialised model instead of the
             checkpoint (tests, smoke runs). Its vocabulary size must match the tokenizer's.
         jit_compile: Compile the train step with XLA.
         seed: Seeds the new head's initialisation.
         hash_dropout: Replace BERT's dropout layers by `HashDropout` (same rate and
             semantics, cheaper under XLA; see `build_bert_sequence_classifier`).
+        warmup_steps: Optimizer steps of linear warm-up; at most `total_steps`.
+        total_steps: Optimizer steps of the run for the linear decay; 0 keeps the rate constant.
+        finetune: Which weights train: the arguments of
+            `kerasknow.models.bert_finetune.apply_bert_finetune` (docs/finetuning.md); None
+            trains every weight (`full`).
 
     Returns:
         A compiled `tf.keras.Model`.
@@ -127,6 +135,12 @@ def build_token_classifier(checkpoint: str, num_labels: int, dropout: float = 0.
         raise ConfigError(f"learning_rate must be positive. Received: learning_rate={learning_rate!r}")
     if not isinstance(hash_dropout, bool):
         raise ConfigError(f"hash_dropout must be a bool. Received: hash_dropout={hash_dropout!r}")
+    for name, value in (("warmup_steps", warmup_steps), ("total_steps", total_steps)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{name} must be an int >= 0. Received: {name}={value!r}")
+    if warmup_steps > total_steps:
+        raise ConfigError(f"warmup_steps must not exceed total_steps (the schedule decays to 0 at total_steps). "
+                          f"Received: warmup_steps={warmup_steps}, total_steps={total_steps}")
     import transformers
 
     tf.random.set_seed(seed)
@@ -145,13 +159,24 @@ def build_token_classifier(checkpoint: str, num_labels: int, dropout: float = 0.
         from kerasknow.models.hash_dropout import use_hash_dropout
 
         use_hash_dropout(bert)
+    if finetune:
+        from kerasknow.models.bert_finetune import apply_bert_finetune
+
+        # Before compiling: the optimizer and the train step see only what the strategy trains.
+        apply_bert_finetune(bert, **finetune)
     inputs = {name: tf.keras.Input((None,), dtype=tf.int32, name=name) for name in INPUT_NAMES}
     logits = bert(inputs).logits
     # Mixed precision computes in float16/bfloat16; the loss, metrics and softmax want float32.
     logits = tf.keras.layers.Activation("linear", dtype="float32", name="logits")(logits)
     model = tf.keras.Model(inputs, logits, name="bert_token_classifier")
+    if total_steps > 0:
+        from kerasknow.models.linear_warmup_decay import LinearWarmupDecay
+
+        rate = LinearWarmupDecay(float(learning_rate), warmup_steps, total_steps)
+    else:
+        rate = learning_rate
     model.compile(
-        optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=1.0),
+        optimizer=tf.keras.optimizers.Adam(learning_rate=rate, clipnorm=1.0),
         loss=MaskedSparseCategoricalCrossentropy(),
         metrics=[MaskedTokenAccuracy()],
         jit_compile=jit_compile,

@@ -28,8 +28,10 @@ class ImageClassification(TaskFamily):
     chosen from the data (`image_size: 0`, `kerasknow.images.image_size_choice`). Training has two
     phases (`kerasknow.images.image_phases`): the head on a frozen backbone, then (when
     `finetune.top_k > 0`) the top `top_k` backbone blocks too, at a tenth of the learning rate,
-    BatchNorm frozen. `training.epochs` is the total of both phases. A random backbone
-    (`backbone_weights: none`) is never frozen: it trains whole, and the run warns what that needs.
+    BatchNorm frozen (`finetune.strategy: top_k`, the default; `head`, `full` and `bitfit` stop
+    after the head or open the whole backbone or its biases instead). `training.epochs` is the
+    total of both phases. A random backbone (`backbone_weights: none`) is never frozen: it trains
+    whole, and the run warns what that needs.
 
     Example:
 
@@ -158,7 +160,7 @@ class ImageClassification(TaskFamily):
         if not self._pretrained(ctx.config):
             # A random backbone is never frozen: it trains whole, in one phase.
             return [TrainingPhase("full", self.epochs(ctx), description="the whole network, from scratch")]
-        return image_phases(self.epochs(ctx), ctx.config.finetune.top_k)
+        return image_phases(self.epochs(ctx), ctx.config.finetune.top_k, self.finetune_strategy(ctx))
 
     def export(self, model, export_dir: str, ctx: TrainContext) -> None:
         from kerasknow.images.image_export import export_image_classifier

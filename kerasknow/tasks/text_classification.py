@@ -54,13 +54,21 @@ class TextClassification(TaskFamily):
         from kerasknow.models.checkpoints import resolve_checkpoint
         from kerasknow.text.bert_sequence_classifier import build_bert_sequence_classifier
 
+        from kerasknow.models.bert_finetune import WARMUP_FRACTION, bert_finetune_arguments
+
         cfg = ctx.config
         learning_rate = hp.Choice("learning_rate", self.learning_rates(ctx))
         dropout = hp.Choice("dropout", cfg.tuning.dropouts)
+        # Linear warm-up over the first tenth of the run, then linear decay to 0 (BERT's recipe).
+        total_steps = self.schedule_steps(ctx)
         return build_bert_sequence_classifier(resolve_checkpoint(cfg.model.checkpoint), num_labels=len(ctx.labels),
                                               dropout=dropout, learning_rate=learning_rate,
                                               jit_compile=ctx.plan.jit_compile,
-                                              hash_dropout=ctx.plan.hash_dropout, seed=cfg.training.seed)
+                                              hash_dropout=ctx.plan.hash_dropout, seed=cfg.training.seed,
+                                              warmup_steps=int(WARMUP_FRACTION * total_steps),
+                                              total_steps=total_steps,
+                                              finetune=bert_finetune_arguments(cfg.finetune,
+                                                                               self.finetune_strategy(ctx)))
 
     def datasets(self, ctx: TrainContext, batch_size: int, max_examples: int = 0):
         from kerasknow.text.run_tokenizer import run_tokenizer

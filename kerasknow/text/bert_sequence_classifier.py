@@ -1,5 +1,5 @@
 """A compiled Keras 2 text classifier around `transformers.TFBertForSequenceClassification`."""
-from typing import Optional
+from typing import Any, Dict, Optional
 
 from kerasknow import _env  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow)
 
@@ -67,6 +67,7 @@ def build_bert_sequence_classifier(
     steps_per_execution: int = 1,
     hash_dropout: bool = False,
     seed: Optional[int] = None,
+    finetune: Optional[Dict[str, Any]] = None,
 ) -> tf.keras.Model:
     """Builds and compiles a BERT sequence classifier from a checkpoint.
 
@@ -104,12 +105,16 @@ def build_bert_sequence_classifier(
             when the pipeline turns it on.
         seed: Seeds TensorFlow's global generator before the new classifier head is initialised
             (None leaves it as it is), so a rerun starts from the same head.
+        finetune: Which weights train: the arguments of
+            `kerasknow.models.bert_finetune.apply_bert_finetune` (`strategy`, `top_k`,
+            `lora_rank`, ...; docs/finetuning.md). None trains every weight (`full`).
 
     Returns:
         A compiled `tf.keras.Model`.
 
     Raises:
-        ConfigError: For an invalid argument (checked before anything is loaded).
+        ConfigError: For an invalid argument (checked before anything is loaded), or fine-tuning
+            settings the checkpoint cannot take (a `top_k` beyond its layers).
         OSError: When transformers cannot load the checkpoint.
 
     Example:
@@ -138,6 +143,12 @@ def build_bert_sequence_classifier(
         from kerasknow.models.hash_dropout import use_hash_dropout
 
         use_hash_dropout(bert)
+    if finetune:
+        from kerasknow.models.bert_finetune import apply_bert_finetune
+
+        # Before the Keras model is built around it and compiled: the optimizer and the train
+        # step see only the weights the strategy trains.
+        apply_bert_finetune(bert, **finetune)
     inputs = {name: tf.keras.Input(shape=(None,), dtype=tf.int32, name=name) for name in INPUT_NAMES}
     logits = bert(inputs).logits
     # float32 logits under mixed precision: softmax cross-entropy in half precision loses

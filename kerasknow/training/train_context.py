@@ -27,6 +27,8 @@ class TrainContext:
             hand on); it names the run's TensorBoard folder. Empty outside a pipeline run.
         update: The `kerasknow.update.update_plan.UpdatePlan` of the training examples (an update
             of a blessed model, or a first run); None for examples KnowledgeBase did not write.
+        schedule_steps: Optimizer steps a learning-rate schedule spans (the Tuner's one-epoch
+            trials on a subset); 0: the training run's own (`TaskFamily.schedule_steps`).
 
     Example:
 
@@ -45,6 +47,7 @@ class TrainContext:
     plan: Optional[Any] = None
     run_id: str = ""
     update: Optional[Any] = None
+    schedule_steps: int = 0
     #: Values derived from the data once per run (train size, image sizes), by `cached()`.
     _cache: Dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 

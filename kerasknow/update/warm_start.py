@@ -5,6 +5,11 @@ The SavedModel TF Serving loads holds the exported graph; an update needs the Ke
 artifact's `Format-Keras/`; `warm_start` assigns them to a newly built model of the same
 architecture whose head may have grown: old classes keep their rows (class ids are positions in
 the label vocabulary, and an update only appends), new ones keep their fresh initialisation.
+
+Weights go by position in `weights_in_build_order` (the order with nothing frozen), so a model
+trained with part of it frozen (`finetune.strategy`) saves in the order a newly built one loads.
+A LoRA model is saved merged (`merge_lora` runs before export), so its file holds the base
+weights; a new LoRA model takes them into its base layers and starts its updates afresh.
 """
 import io
 import json
@@ -15,6 +20,9 @@ KERAS_DIR = "Format-Keras"
 WEIGHTS_FILE = "weights.npz"
 LABELS_FILE = "labels.json"
 TRAINING_FILE = "training.json"
+#: The trained part alone (LoRA updates or adapters, and the head) and what it adapts.
+TRAINABLE_FILE = "trainable.npz"
+TRAINABLE_INFO_FILE = "trainable.json"
 
 
 def keras_dir(serving_model_dir: str) -> str:
@@ -23,7 +31,7 @@ def keras_dir(serving_model_dir: str) -> str:
 
 
 def save_weights(model, directory: str, labels: Sequence[str], training: dict = None) -> str:
-    """Writes `model`'s weights (in `model.weights` order), its labels and the training's cost.
+    """Writes `model`'s weights (in `weights_in_build_order`), its labels and the training's cost.
 
     Returns:
         `directory`.
@@ -31,10 +39,13 @@ def save_weights(model, directory: str, labels: Sequence[str], training: dict = 
     import numpy as np
     from tfx.dsl.io import fileio
 
+    from kerasknow.models.weight_freezing import weights_in_build_order
+
     fileio.makedirs(directory)
     buffer = io.BytesIO()
-    weights = {f"w{i:05d}": np.asarray(v.numpy()) for i, v in enumerate(model.weights)}
-    np.savez(buffer, names=np.array([v.name for v in model.weights]), **weights)
+    variables = weights_in_build_order(model)
+    weights = {f"w{i:05d}": np.asarray(v.numpy()) for i, v in enumerate(variables)}
+    np.savez(buffer, names=np.array([v.name for v in variables]), **weights)
     with fileio.open(os.path.join(directory, WEIGHTS_FILE), "wb") as f:
         f.write(buffer.getvalue())
     with fileio.open(os.path.join(directory, LABELS_FILE), "w") as f:
@@ -79,11 +90,19 @@ def warm_start(model, directory: str, labels: Sequence[str]) -> List[str]:
     with fileio.open(os.path.join(directory, WEIGHTS_FILE), "rb") as f:
         saved = np.load(io.BytesIO(f.read()), allow_pickle=False)
         old = [saved[f"w{i:05d}"] for i in range(len(saved["names"]))]
-    if len(old) != len(model.weights):
-        raise ValueError(f"The saved model has {len(old)} weights, the new one {len(model.weights)}: not the same "
-                         f"architecture. Received: directory={directory!r}")
+    from kerasknow.models.weight_freezing import weights_in_build_order
+
+    variables = weights_in_build_order(model)
+    if len(old) != len(variables):
+        # A LoRA model's updates are not in a merged model's file: they start afresh (B = 0).
+        lora = {v.ref() for v in _lora_variables(model)}
+        variables = [v for v in variables if v.ref() not in lora]
+    if len(old) != len(variables):
+        raise ValueError(f"The saved model has {len(old)} weights, the new one {len(variables)}: not the same "
+                         f"architecture (an adapter model updates with finetune.strategy: adapter). Received: "
+                         f"directory={directory!r}")
     grown: List[str] = []
-    for variable, value in zip(model.weights, old):
+    for variable, value in zip(variables, old):
         shape = tuple(variable.shape)
         if shape == value.shape:
             variable.assign(value)
@@ -97,3 +116,42 @@ def warm_start(model, directory: str, labels: Sequence[str]) -> List[str]:
         raise ValueError(f"Weight {variable.name} has shape {shape}, the saved one {value.shape}: not the same "
                          f"architecture. Received: directory={directory!r}")
     return grown
+
+
+def _lora_variables(model) -> list:
+    from kerasknow.models.lora_dense import LoRADense
+
+    return [v for layer in model._flatten_layers(include_self=True, recursive=True) if isinstance(layer, LoRADense)
+            for v in (layer.lora_a, layer.lora_b)]
+
+
+def save_trainable_part(model, directory: str, info: dict) -> int:
+    """Writes the weights `model` trains on their own (`trainable.npz`) with what they adapt
+    (`trainable.json`: the strategy, the base checkpoint, the settings), beside `save_weights`' file.
+
+    For `lora` and `adapter` these are the LoRA updates or the adapters and the head: a small
+    file that, with the base checkpoint it names, rebuilds the fine-tuned model. Call it before
+    `merge_lora` (which removes the LoRA weights).
+
+    Args:
+        model: The trained model.
+        directory: The model artifact's `Format-Keras/`.
+        info: What the part adapts (JSON-serialisable), stored in `trainable.json`.
+
+    Returns:
+        The size of `trainable.npz` in bytes.
+    """
+    import numpy as np
+    from tfx.dsl.io import fileio
+
+    fileio.makedirs(directory)
+    buffer = io.BytesIO()
+    variables = list(model.trainable_weights)
+    np.savez(buffer, names=np.array([v.name for v in variables]),
+             **{f"w{i:05d}": np.asarray(v.numpy()) for i, v in enumerate(variables)})
+    data = buffer.getvalue()
+    with fileio.open(os.path.join(directory, TRAINABLE_FILE), "wb") as f:
+        f.write(data)
+    with fileio.open(os.path.join(directory, TRAINABLE_INFO_FILE), "w") as f:
+        f.write(json.dumps({**info, "bytes": len(data)}, indent=2))
+    return len(data)
