@@ -125,7 +125,16 @@ def test_images_reject_lora_and_adapter_at_validation(strategy):
         RunConfig(task="image-classification", finetune={"strategy": strategy})
 
 
+def test_head_epochs_must_leave_a_second_phase():
+    with pytest.raises(ConfigError, match=r"--head-epochs / finetune.head_epochs must leave epochs for the second "
+                                          r"phase: it must be below --epochs / training.epochs \(4\). Received: "
+                                          r"head_epochs=4. Fix: raise --epochs"):
+        RunConfig(task="image-classification", finetune={"head_epochs": 4}, training={"epochs": 4})
+    assert RunConfig(task="image-classification", finetune={"head_epochs": 2}, training={"epochs": 6}).finetune.head_epochs == 2
+
+
 @pytest.mark.parametrize("finetune, message", [
+    ({"head_epochs": -1}, r"--head-epochs / finetune.head_epochs must be an integer >= 0. Received: head_epochs=-1"),
     ({"strategy": "prefix"}, r"--finetune / finetune.strategy must be one of 'auto', 'full', .* Received: "
                              r"strategy='prefix'"),
     ({"lora_rank": 0}, r"--lora-rank / finetune.lora_rank must be an integer >= 1. Received: lora_rank=0"),

@@ -131,6 +131,13 @@ class RunConfig:
                 f"{setting('finetune.strategy')} {self.finetune.strategy!r} is for {', '.join(bert)} only (it "
                 f"adapts BERT's attention and feed-forward layers); {self.task} expects one of auto, "
                 f"{', '.join(self.spec.finetune_strategies)}. Received: strategy={self.finetune.strategy!r}")
+        if (_given(self.finetune) and _given(self.training) and self.finetune.head_epochs
+                and self.training.epochs is not None and self.finetune.head_epochs >= self.training.epochs):
+            raise ConfigError(
+                f"{setting('finetune.head_epochs')} must leave epochs for the second phase: it must be below "
+                f"{setting('training.epochs')} ({self.training.epochs}). Received: "
+                f"head_epochs={self.finetune.head_epochs}. Fix: raise --epochs, lower --head-epochs, or use "
+                "--finetune head for the head alone.")
         if _given(self.ingest) and self.ingest.input_format not in self.spec.input_formats:
             raise ConfigError(
                 f"{setting('ingest.input_format')} must be one of {', '.join(self.spec.input_formats)} for "

@@ -153,6 +153,10 @@ class FinetuneConfig:
         lora_targets: `lora`: which Dense layers of every BERT layer get an update, among
             `LORA_TARGETS` (default: the attention's query and value, as in the LoRA paper).
         adapter_size: `adapter`: the bottleneck width of each adapter.
+        head_epochs: Images: epochs of the first phase (the head on the frozen backbone) when a
+            second phase follows; 0 (the default) gives it half of `training.epochs`, rounded up.
+            The rest fine-tune. The head converges in a few hundred steps; a larger knowledge base
+            gets more from fine-tuning epochs (docs/images.md).
     """
 
     strategy: str = "auto"
@@ -162,6 +166,7 @@ class FinetuneConfig:
     lora_dropout: float = 0.0
     lora_targets: List[str] = dataclasses.field(default_factory=lambda: ["query", "value"])
     adapter_size: int = 64
+    head_epochs: int = 0
 
     def validate(self) -> None:
         check_choice("finetune.strategy", self.strategy, FINETUNE_STRATEGIES)
@@ -180,6 +185,7 @@ class FinetuneConfig:
             raise ConfigError(f"{setting('finetune.lora_targets')} must be a list of distinct names among "
                               f"{', '.join(LORA_TARGETS)}. Received: lora_targets={targets!r}")
         check_positive_int("finetune.adapter_size", self.adapter_size)
+        check_positive_int("finetune.head_epochs", self.head_epochs, minimum=0)
 
 
 @dataclasses.dataclass

@@ -122,6 +122,8 @@ def config_flags() -> Tuple[ConfigFlag, ...]:
                    "query, key, value, attention_output, intermediate, output", type=name_list,
                    metavar="NAMES"),
         ConfigFlag("finetune.adapter_size", "adapter: bottleneck width of each adapter", type=int, metavar="N"),
+        ConfigFlag("finetune.head_epochs", "images: epochs of the head on the frozen backbone before the second "
+                   "phase; 0 = half of the epochs (the rest fine-tune)", type=int, metavar="N"),
         ConfigFlag("update.strategy", "how an update run learns new knowledge without forgetting: "
                    "replay|ewc|lwf|replay+lwf|naive|retrain", choices=("replay", "ewc", "lwf", "replay+lwf",
                                                                         "naive", "retrain")),

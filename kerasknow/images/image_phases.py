@@ -34,21 +34,25 @@ def from_scratch_warning(backbone: str, epochs: int, train_examples: int) -> str
             "it). Pretrained weights (--backbone-weights auto, the default) learn from a few hundred images.")
 
 
-def phase_epochs(epochs: int, top_k: int) -> Tuple[int, int]:
-    """`(head, top_k)` epochs: half of `epochs` (rounded down) fine-tunes when blocks are opened.
+def phase_epochs(epochs: int, top_k: int, head_epochs: int = 0) -> Tuple[int, int]:
+    """`(head, second phase)` epochs: half of `epochs` (rounded down) fine-tunes when blocks are
+    opened, or all but `head_epochs` (at least one epoch stays with the head).
 
-    >>> phase_epochs(3, 1), phase_epochs(3, 0), phase_epochs(1, 2)
-    ((2, 1), (3, 0), (1, 0))
+    >>> phase_epochs(3, 1), phase_epochs(3, 0), phase_epochs(1, 2), phase_epochs(6, 2, head_epochs=2)
+    ((2, 1), (3, 0), (1, 0), (2, 4))
     """
-    fine = epochs // 2 if top_k > 0 else 0
+    if top_k <= 0 or epochs < 2:
+        return epochs, 0
+    fine = epochs - min(head_epochs, epochs - 1) if head_epochs else epochs // 2
     return epochs - fine, fine
 
 
-def image_phases(epochs: int, top_k: int, strategy: str = "top_k") -> List[TrainingPhase]:
+def image_phases(epochs: int, top_k: int, strategy: str = "top_k", head_epochs: int = 0) -> List[TrainingPhase]:
     """The phases of `finetune.strategy` for a pretrained backbone.
 
     Phase `head` trains the new head on the frozen backbone (as built); a second phase (half the
-    epochs, at a tenth of the learning rate, BatchNorm statistics frozen) then opens more:
+    epochs, or all but `head_epochs`, at a tenth of the learning rate, BatchNorm statistics
+    frozen) then opens more:
 
     - `head`: no second phase;
     - `top_k` (the default): the top `top_k` backbone blocks (none when `top_k` is 0);
@@ -59,6 +63,8 @@ def image_phases(epochs: int, top_k: int, strategy: str = "top_k") -> List[Train
         epochs: Epochs of both phases together (`training.epochs`).
         top_k: Backbone blocks the `top_k` phase opens (`finetune.top_k`); 0 for no second phase.
         strategy: `head`, `top_k`, `full` or `bitfit` (`finetune.strategy`, `auto` resolved).
+        head_epochs: Epochs of phase `head` when a second phase follows (`finetune.head_epochs`);
+            0 for half of `epochs`, rounded up. At most `epochs - 1` are taken.
 
     Returns:
         One or two `TrainingPhase`s.
@@ -69,7 +75,7 @@ def image_phases(epochs: int, top_k: int, strategy: str = "top_k") -> List[Train
     [('head', 2), ('bitfit', 2)]
     """
     opens = {"head": 0, "top_k": top_k, "full": 1, "bitfit": 1}[strategy]
-    head, fine = phase_epochs(epochs, opens)
+    head, fine = phase_epochs(epochs, opens, head_epochs)
     phases = [TrainingPhase("head", head, description="new head on the frozen backbone")]
     if not fine:
         return phases

@@ -160,7 +160,8 @@ class ImageClassification(TaskFamily):
         if not self._pretrained(ctx.config):
             # A random backbone is never frozen: it trains whole, in one phase.
             return [TrainingPhase("full", self.epochs(ctx), description="the whole network, from scratch")]
-        return image_phases(self.epochs(ctx), ctx.config.finetune.top_k, self.finetune_strategy(ctx))
+        finetune = ctx.config.finetune
+        return image_phases(self.epochs(ctx), finetune.top_k, self.finetune_strategy(ctx), finetune.head_epochs)
 
     def export(self, model, export_dir: str, ctx: TrainContext) -> None:
         from kerasknow.images.image_export import export_image_classifier

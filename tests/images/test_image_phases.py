@@ -19,6 +19,17 @@ def test_phases_per_strategy(strategy, top_k, expected):
     assert [(p.name, p.epochs) for p in image_phases(4, top_k, strategy)] == expected
 
 
+@pytest.mark.parametrize("epochs, head_epochs, expected", [
+    (6, 2, [("head", 2), ("top_k", 4)]),
+    (6, 0, [("head", 3), ("top_k", 3)]),
+    # Default epochs chosen at run time may be fewer than head_epochs: one epoch still fine-tunes.
+    (3, 5, [("head", 2), ("top_k", 1)]),
+    (1, 1, [("head", 1)]),
+])
+def test_head_epochs_sets_the_first_phase(epochs, head_epochs, expected):
+    assert [(p.name, p.epochs) for p in image_phases(epochs, 2, "top_k", head_epochs)] == expected
+
+
 def _train_step_changes(model):
     before = {v.ref(): v.numpy().copy() for v in model.weights}
     images = tf.random.stateless_uniform([4, 32, 32, 3], seed=[0, 1], maxval=255.0)
