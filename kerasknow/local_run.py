@@ -1,4 +1,4 @@
-"""Runs the knowledge pipeline locally and compiles it for Kubeflow Pipelines."""
+"""Runs the knowledge pipeline locally (`kerasknow.kubeflow_compile` compiles it for Kubeflow)."""
 import dataclasses
 import json
 import logging
@@ -247,31 +247,3 @@ def _newest_run(metadata_path: str) -> str:
     from kerasknow.metadata.pipeline_runs import pipeline_runs
 
     return pipeline_runs(metadata_path)[-1].run_id
-
-
-def compile_kubeflow(config: RunConfig, output_file: str, image: str,
-                     beam_pipeline_args: Optional[List[str]] = None) -> str:
-    """Writes the Kubeflow Pipelines V2 spec (JSON) of the same pipeline.
-
-    Args:
-        config: The run config; paths in it must be reachable from the cluster (e.g. `gs://`).
-        output_file: The JSON file to write.
-        image: A container image with kerasknow installed (see BUILD.md).
-        beam_pipeline_args: For the Beam steps, e.g. Dataflow flags.
-
-    Returns:
-        `output_file`.
-    """
-    from tfx import v1 as tfx
-
-    from kerasknow.pipelines import create_pipeline
-
-    pipeline = create_pipeline(config, pipeline_root=os.path.join(config.output, "tfx"), metadata_path=None,
-                               beam_pipeline_args=beam_pipeline_args, schema_path=imported_schema(config),
-                               kubeflow=True)
-    runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
-        config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(default_image=image),
-        output_filename=os.path.basename(output_file),
-        output_dir=os.path.dirname(os.path.abspath(output_file)))
-    runner.run(pipeline, write_out=True)
-    return output_file
