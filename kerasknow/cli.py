@@ -131,10 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _tensorboard(output: str, port: int) -> int:
-    if not os.path.isdir(output):
-        raise KerasknowError(f"No run output at {output!r}. Run `kerasknow run` or `kerasknow demo` first.")
     logdir = os.path.join(output, "tensorboard")
-    logdir = logdir if os.path.isdir(logdir) else output
+    if "://" not in output:  # TensorBoard reads gs://, s3://, hdfs:// logdirs itself
+        if not os.path.isdir(output):
+            raise KerasknowError(f"No run output at {output!r}. Run `kerasknow run` or `kerasknow demo` first.")
+        logdir = logdir if os.path.isdir(logdir) else output
     argv = [sys.executable, "-m", "tensorboard.main", "--logdir", logdir, "--host", "127.0.0.1", "--port", str(port)]
     print(f"TensorBoard on http://127.0.0.1:{port} over {logdir} (runs: <run>/validation, <run>/tuning/trial-N, "
           "<run>/training, <run>/evaluation)", flush=True)
@@ -148,6 +149,7 @@ def check_data(cfg: RunConfig) -> None:
         raise ConfigError(f"No knowledge data: set {setting('data')} to your labelled data (text: a CSV/TSV/JSONL "
                           "file or a folder of <label>/*.txt; NER: a CoNLL file; images: a folder of <label>/<image> "
                           "or IDX files). Received: data=''")
+    # A URI (gs://, s3://, hdfs://) is checked by the ingest, through TensorFlow's file systems.
     if "://" not in cfg.data and not os.path.exists(cfg.data):
         raise ConfigError(f"Knowledge data not found ({setting('data')}). Received: data={cfg.data!r}")
 
@@ -254,7 +256,9 @@ def run_summary(cfg: RunConfig, result) -> str:
                      "(and the figures above) are an earlier run's; cached: " + ", ".join(result.cached_steps))
     elif result.cached_steps:
         lines.append(f"[kerasknow] cached (unchanged): {', '.join(result.cached_steps)}")
-    lines.append(f"  reports:     {result.reports}  (also {os.path.join(cfg.reports_dir(), 'latest')})")
+    latest = (f"{os.path.join(cfg.reports_dir(), 'LATEST')} names it" if "://" in cfg.output
+              else f"also {os.path.join(cfg.reports_dir(), 'latest')}")
+    lines.append(f"  reports:     {result.reports}  ({latest})")
     if result.statistics_page:
         lines.append(f"  statistics:  {result.statistics_page}  (TFDV's Facets page; open it in a browser)")
     lines += [f"  TensorBoard: kerasknow tensorboard --output {cfg.output}  (runs {result.run_id}/...)",
