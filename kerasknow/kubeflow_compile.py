@@ -155,6 +155,8 @@ def compile_kubeflow(config: RunConfig, output_file: str, image: str,
                                                                        use_pipeline_spec_2_1=True),
         output_filename=os.path.basename(output_file), output_dir=".")
     job = runner.run(pipeline, write_out=False)
+    _set_container_env(job["pipelineSpec"])
+    _pass_run_id(job["pipelineSpec"])
     folder = os.path.dirname(output_file)
     if folder and not fileio.exists(folder):
         fileio.makedirs(folder)
@@ -172,6 +174,37 @@ def compile_kubeflow(config: RunConfig, output_file: str, image: str,
         with fileio.open(output_file, "w") as f:
             f.write(json.dumps(job, sort_keys=True))
     return output_file
+
+
+#: Set in every container: the entrypoint imports TFX (and so TensorFlow) before kerasknow, whose
+#: import would set them too late (`kerasknow._env`); the image sets them as well (Dockerfile).
+CONTAINER_ENV = {"TF_USE_LEGACY_KERAS": "1", "HF_HUB_OFFLINE": "1"}
+
+
+def _set_container_env(spec: dict) -> None:
+    for executor in spec["deploymentSpec"]["executors"].values():
+        container = executor.get("container")
+        if container is not None:
+            env = [e for e in container.get("env", []) if e["name"] not in CONTAINER_ENV]
+            container["env"] = env + [{"name": k, "value": v} for k, v in CONTAINER_ENV.items()]
+
+
+#: Kubeflow's placeholder for the run (Vertex: the PipelineJob's name), `kfp.dsl.PIPELINE_JOB_NAME_PLACEHOLDER`.
+RUN_NAME_PLACEHOLDER = "{{$.pipeline_job_name}}"
+
+
+def _pass_run_id(spec: dict) -> None:
+    """Gives kerasknow's executors (not TFX's Beam steps, whose Beam options would not know the
+    flag) the run's name, so `reports/<run>/` and `tensorboard/<run>/` are named by it."""
+    from kerasknow.components.knowledge_executor import RUN_ID_FLAG
+
+    for executor in spec["deploymentSpec"]["executors"].values():
+        container = executor.get("container")
+        if container is None:
+            continue
+        args = container.get("args", [])
+        if "--executor_class_path" in args and args[args.index("--executor_class_path") + 1].startswith("kerasknow."):
+            container["args"] = args + [f"{RUN_ID_FLAG}={RUN_NAME_PLACEHOLDER}"]
 
 
 def _spec_kind(output_file: str) -> str:

@@ -23,8 +23,9 @@ from typing import Dict, List, Optional
 
 logger = logging.getLogger(__name__)
 
-#: The placeholder Kubeflow replaces with the task's `ExecutorInput` JSON.
+#: The placeholders Kubeflow replaces: the task's `ExecutorInput` JSON, the run's name.
 EXECUTOR_INPUT_PLACEHOLDER = "{{$}}"
+RUN_NAME_PLACEHOLDER = "{{$.pipeline_job_name}}"
 
 
 def task_order(spec: dict) -> List[str]:
@@ -103,11 +104,13 @@ def run_compiled_spec(spec_path: str, root: str, run_id: str = "", in_process: b
             continue
         executor_input = _executor_input(name, task, component, outputs, run_root)
         container = executor["container"]
-        args = [executor_input if a == EXECUTOR_INPUT_PLACEHOLDER else a for a in container.get("args", [])]
+        args = [executor_input if a == EXECUTOR_INPUT_PLACEHOLDER else a.replace(RUN_NAME_PLACEHOLDER, run_id)
+                for a in container.get("args", [])]
         if beam_args is not None:
             args = _known_args(args) + list(beam_args)
         logger.info("Task %s: %s %s", name, " ".join(container["command"]), shlex.join(args[:2]))
-        _run_entrypoint(name, container["command"], args, in_process)
+        env = {e["name"]: e["value"] for e in container.get("env", [])}
+        _run_entrypoint(name, container["command"], args, in_process, env)
         output_file = json.loads(executor_input)["outputs"]["outputFile"]
         with fileio.open(output_file, "r") as f:
             outputs[name] = json.loads(f.read())
@@ -121,6 +124,9 @@ def _known_args(args: List[str]) -> List[str]:
         if args[i].startswith("--executor_class_path") or args[i].startswith("--json_serialized_"):
             kept += args[i:i + 2]
             i += 2
+        elif args[i].startswith("--kerasknow_run_id="):  # not a Beam arg (components.knowledge_executor)
+            kept.append(args[i])
+            i += 1
         else:
             i += 1
     return kept
@@ -150,7 +156,8 @@ def _executor_input(name: str, task: dict, component: dict, outputs: Dict[str, d
     })
 
 
-def _run_entrypoint(name: str, command: List[str], args: List[str], in_process: bool) -> None:
+def _run_entrypoint(name: str, command: List[str], args: List[str], in_process: bool,
+                    env: Dict[str, str]) -> None:
     if command[:2] != ["python", "-m"] or len(command) != 3:
         raise ValueError(f"Task {name}: expected a `python -m MODULE` entrypoint. Received: command={command}")
     module = command[2]
@@ -163,7 +170,9 @@ def _run_entrypoint(name: str, command: List[str], args: List[str], in_process: 
         except Exception as e:
             raise RuntimeError(f"Task {name} failed in {module}: {e}") from e
         return
-    done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True)
+    # The container's environment: this one's (the image's, here) with the spec's variables on top.
+    done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
+                          env={**os.environ, **env})
     if done.returncode != 0:
         raise RuntimeError(f"Task {name} failed ({module} exited {done.returncode}): {done.stderr[-4000:]}")
 

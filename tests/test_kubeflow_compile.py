@@ -70,9 +70,14 @@ def test_image_beam_args_and_resources_reach_the_containers(yaml_spec):
     executors = spec["deploymentSpec"]["executors"]
     containers = {name: e["container"] for name, e in executors.items() if "container" in e}
     assert {c["image"] for c in containers.values()} == {"europe-docker.pkg.dev/p/r/kerasknow:1"}
+    beam = ["--runner=DataflowRunner", "--temp_location=gs://bkt/tmp"]
     for name, container in containers.items():
         assert container["command"][-1] == "tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor", name
-        assert container["args"][-2:] == ["--runner=DataflowRunner", "--temp_location=gs://bkt/tmp"], name
+        ours = container["args"][1].startswith("kerasknow.")
+        # kerasknow's executors learn the run from Kubeflow's placeholder (reports/<run>/, tensorboard/<run>/).
+        expected = beam + ["--kerasknow_run_id={{$.pipeline_job_name}}"] if ours else beam
+        assert container["args"][-len(expected):] == expected, name
+        assert {"name": "TF_USE_LEGACY_KERAS", "value": "1"} in container["env"], name
     for node in ("Tuner", "Trainer"):
         resources = containers[f"{node}_executor"]["resources"]
         assert resources["resourceCpuRequest"] == "4" and resources["cpuRequest"] == 4.0

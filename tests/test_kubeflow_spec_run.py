@@ -44,5 +44,6 @@ def test_executor_input_hands_on_the_producers_reported_artifacts_and_the_consta
 
 def test_replacing_the_beam_args_keeps_the_entrypoint_flags():
     args = ["--executor_class_path", "a.B", "--json_serialized_invocation_args", "{}",
-            "--json_serialized_inputs_spec_args", "{}", "--runner=DataflowRunner", "--project=p"]
-    assert _known_args(args) == args[:6]
+            "--json_serialized_inputs_spec_args", "{}", "--runner=DataflowRunner", "--project=p",
+            "--kerasknow_run_id={{$.pipeline_job_name}}"]
+    assert _known_args(args) == args[:6] + args[-1:]

@@ -58,6 +58,10 @@ def test_every_task_ran_through_the_entrypoint_and_the_model_was_pushed(replayed
     release = ModelRelease(cfg.serving_model_dir())
     assert release.versions() == [int(pushed["pushed_version"])]
     assert release.stable() == int(pushed["pushed_version"])
+    # Named by the run Kubeflow passed ({{$.pipeline_job_name}}): reports/<run>/, tensorboard/<run>/.
+    assert tf.io.gfile.exists(os.path.join(cfg.reports_dir("run1"), "serving", "preflight.txt"))
+    assert tf.io.gfile.exists(os.path.join(cfg.reports_dir("run1"), "validation", "report.json"))
+    assert tf.io.gfile.glob(os.path.join(cfg.tensorboard_dir("run1"), "training", "*"))
 
 
 def test_the_pushed_model_answers_raw_text(replayed):
