@@ -294,8 +294,16 @@ class RunConfig:
         import yaml
 
         try:
-            with open(path, encoding="utf-8") as f:
-                values = yaml.safe_load(f) or {}
+            if is_uri(path):  # gs://, s3://, ...: TensorFlow's file systems, loaded only then
+                import tensorflow as tf
+
+                if not tf.io.gfile.exists(path):
+                    raise FileNotFoundError(path)
+                with tf.io.gfile.GFile(path, "r") as f:
+                    values = yaml.safe_load(f.read()) or {}
+            else:
+                with open(path, encoding="utf-8") as f:
+                    values = yaml.safe_load(f) or {}
         except FileNotFoundError:
             raise ConfigError(f"Config file not found. Received: --config {path!r}") from None
         except yaml.YAMLError as e:
