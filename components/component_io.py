@@ -41,18 +41,17 @@ def read_uri_split(uri: str, split: str) -> List[Tuple[Dict[str, List[Any]], byt
 
 
 def write_text(path: str, text: str) -> str:
-    fileio.makedirs(os.path.dirname(path))
-    with fileio.open(path, "w") as f:
-        f.write(text)
-    return path
+    from kerasknow.data.file_system import write_file
+
+    return write_file(path, text)
 
 
 def copy_tree(src: str, dst: str) -> None:
     """Copies report files so they outlive the component's (possibly failed) execution."""
+    from kerasknow.data.file_system import copy_file, list_files
+
     fileio.makedirs(dst)
-    for name in fileio.listdir(src):
-        s, d = os.path.join(src, name), os.path.join(dst, name)
-        if fileio.isdir(s):
-            copy_tree(s, d)
-        else:
-            fileio.copy(s, d, overwrite=True)
+    for relative in list_files(src):
+        target = os.path.join(dst, relative)
+        fileio.makedirs(os.path.dirname(target))
+        copy_file(os.path.join(src, relative), target)

@@ -42,9 +42,25 @@ class StepContext:
         return os.path.join(self.config.tensorboard_dir(self.run_id), part)
 
 
+#: How a compiled Kubeflow pipeline tells kerasknow's executors the run (Kubeflow's V2 container
+#: entrypoint hands its executors no pipeline run id): a container flag holding Kubeflow's
+#: `{{$.pipeline_job_name}}`, which reaches the executor among its context's extra flags.
+RUN_ID_FLAG = "--kerasknow_run_id"
+
+
 def run_id_of(context) -> str:
-    """The pipeline run id TFX handed an executor in its context ("" without one)."""
-    return (getattr(context, "pipeline_run_id", None) or "") if context is not None else ""
+    """The pipeline run id TFX handed an executor in its context, or the `RUN_ID_FLAG` among its
+    flags (Kubeflow); "" without either."""
+    if context is None:
+        return ""
+    run_id = getattr(context, "pipeline_run_id", None)
+    if run_id:
+        return run_id
+    flags = list(getattr(context, "beam_pipeline_args", None) or []) + list(getattr(context, "extra_flags", None) or [])
+    for flag in flags:
+        if str(flag).startswith(RUN_ID_FLAG + "="):
+            return str(flag).split("=", 1)[1]
+    return ""
 
 
 class KnowledgeExecutor(base_executor.BaseExecutor, abc.ABC):

@@ -51,9 +51,16 @@ _LAZY = {
     "export_image_classifier": "kerasknow.images.image_export",
     "create_pipeline": "kerasknow.pipelines.knowledge_pipeline",
     "run_local": "kerasknow.local_run",
-    "compile_kubeflow": "kerasknow.local_run",
+    "compile_kubeflow": "kerasknow.kubeflow_compile",
+    "ContainerResources": "kerasknow.kubeflow_compile",
     "DevModelServer": "kerasknow.serving.model_server",
     "PredictionClient": "kerasknow.serving.prediction_client",
+    # Artifact types: their TFX type names (`kerasknow.KnowledgeReport`) are these import paths,
+    # which Kubeflow's container entrypoint imports to rebuild an artifact from its type.
+    "KnowledgeRejects": "kerasknow.components.knowledge_artifacts",
+    "KnowledgeReport": "kerasknow.components.knowledge_artifacts",
+    "KnowledgeEvaluation": "kerasknow.components.knowledge_artifacts",
+    "KnowledgePreflight": "kerasknow.components.knowledge_artifacts",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -16,6 +16,10 @@ from kerasknow.config.settings import config_flags, setting  # noqa: E402
 from kerasknow.errors import ConfigError, KerasknowError  # noqa: E402
 from kerasknow.run_log import LOG_NAME, log_path  # noqa: E402
 
+#: Shorter spellings of config flags.
+FLAG_ALIASES = {"validation.schema_path": ("--schema",)}
+
+
 def _default_of(path: str):
     """The default of a config field, for `--help`."""
     defaults = RunConfig().to_dict()
@@ -30,7 +34,8 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     for flag in config_flags():
         default = _default_of(flag.path)
         shown = repr(default) if default == "" else default
-        parser.add_argument(flag.flag, dest=flag.path, default=None, type=flag.type, metavar=flag.metavar,
+        names = [flag.flag] + [alias for alias in FLAG_ALIASES.get(flag.path, ()) if alias != flag.flag]
+        parser.add_argument(*names, dest=flag.path, default=None, type=flag.type, metavar=flag.metavar,
                             choices=flag.choices, help=f"{flag.help} (default: {shown}; YAML: {flag.path})")
     parser.add_argument("--beam-arg", action="append", dest="beam_args", metavar="ARG",
                         help="Beam pipeline arg for the data steps, repeatable (e.g. --beam-arg=--runner=FlinkRunner; "
@@ -76,10 +81,26 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--output", required=True, metavar="DIR", help="the run's output folder (required)")
     runs.add_argument("--json", action="store_true", help="print the runs as JSON (default: a table)")
 
-    comp = sub.add_parser("compile", help="write the Kubeflow Pipelines V2 spec of the pipeline")
-    comp.add_argument("--kubeflow", required=True, metavar="OUT.json", help="the spec file to write (required)")
-    comp.add_argument("--image", default="kerasknow:0.1.0",
-                      help="container image with kerasknow installed (default: %(default)s)")
+    comp = sub.add_parser("compile", help="write the pipeline for Kubeflow Pipelines (.yaml) or Vertex AI (.json)",
+                          description="Compiles the same pipeline for Kubeflow Pipelines 2.x (OUT.yaml, a PipelineSpec) "
+                          "or Vertex AI Pipelines (OUT.json, a PipelineJob). Paths stay as given: use ones the cluster "
+                          "reads (gs://, s3://, hdfs://). docs/kubeflow.md has the whole path.")
+    comp.add_argument("--kubeflow", required=True, metavar="OUT.yaml",
+                      help="the file to write, local or a URI: .yaml/.yml for Kubeflow Pipelines, .json for Vertex AI "
+                      "(required)")
+    comp.add_argument("--image", default=f"kerasknow:{kerasknow.__version__}",
+                      help="container image with kerasknow installed, built from the repository's Dockerfile "
+                      "(default: %(default)s)")
+    comp.add_argument("--cpu", type=float, default=0.0, metavar="N",
+                      help="CPU cores the Tuner and the Trainer request (default: 0, the cluster's default)")
+    comp.add_argument("--memory", default="", metavar="SIZE",
+                      help="memory the Tuner and the Trainer request, e.g. 16G or 32Gi (default: '', the cluster's "
+                      "default)")
+    comp.add_argument("--gpus", type=int, default=0, metavar="N",
+                      help="GPUs the Tuner and the Trainer request (default: 0)")
+    comp.add_argument("--gpu-type", default="nvidia.com/gpu", metavar="TYPE",
+                      help="the GPUs' resource name: nvidia.com/gpu on Kubeflow, a kind such as NVIDIA_TESLA_T4 on "
+                      "Vertex AI (default: %(default)s)")
     _add_config_flags(comp)
 
     demo = sub.add_parser("demo", help="the whole pipeline on a real dataset and real weights, then a served "
@@ -110,10 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _tensorboard(output: str, port: int) -> int:
-    if not os.path.isdir(output):
-        raise KerasknowError(f"No run output at {output!r}. Run `kerasknow run` or `kerasknow demo` first.")
     logdir = os.path.join(output, "tensorboard")
-    logdir = logdir if os.path.isdir(logdir) else output
+    if "://" not in output:  # TensorBoard reads gs://, s3://, hdfs:// logdirs itself
+        if not os.path.isdir(output):
+            raise KerasknowError(f"No run output at {output!r}. Run `kerasknow run` or `kerasknow demo` first.")
+        logdir = logdir if os.path.isdir(logdir) else output
     argv = [sys.executable, "-m", "tensorboard.main", "--logdir", logdir, "--host", "127.0.0.1", "--port", str(port)]
     print(f"TensorBoard on http://127.0.0.1:{port} over {logdir} (runs: <run>/validation, <run>/tuning/trial-N, "
           "<run>/training, <run>/evaluation)", flush=True)
@@ -127,6 +149,7 @@ def check_data(cfg: RunConfig) -> None:
         raise ConfigError(f"No knowledge data: set {setting('data')} to your labelled data (text: a CSV/TSV/JSONL "
                           "file or a folder of <label>/*.txt; NER: a CoNLL file; images: a folder of <label>/<image> "
                           "or IDX files). Received: data=''")
+    # A URI (gs://, s3://, hdfs://) is checked by the ingest, through TensorFlow's file systems.
     if "://" not in cfg.data and not os.path.exists(cfg.data):
         raise ConfigError(f"Knowledge data not found ({setting('data')}). Received: data={cfg.data!r}")
 
@@ -141,6 +164,27 @@ def _run(args) -> int:
 
         result = run_local(cfg, beam_pipeline_args=args.beam_args, enable_tuning=not args.no_tune, console=console)
         console.line(run_summary(cfg, result))
+    return 0
+
+
+def _compile(args) -> int:
+    from kerasknow.kubeflow_compile import ContainerResources, compile_kubeflow
+
+    try:
+        resources = ContainerResources(cpu=args.cpu, memory=args.memory, gpus=args.gpus, gpu_type=args.gpu_type)
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
+    cfg = config_from_args(args)
+    if not cfg.data:
+        check_data(cfg)
+    path = compile_kubeflow(cfg, args.kubeflow, args.image, args.beam_args, resources=resources)
+    kind = "Vertex AI PipelineJob" if path.lower().endswith(".json") else "Kubeflow Pipelines PipelineSpec"
+    print(f"[kerasknow] wrote {kind} {path} (image {args.image}; artifacts under {os.path.join(cfg.output, 'tfx')})")
+    local = [f"{name} {value!r}" for name, value in (("--data", cfg.data), ("--output", cfg.output))
+             if "://" not in value]
+    if local:
+        print(f"[kerasknow] note: {' and '.join(local)} are local paths: the cluster's pods must mount them at the "
+              "same path (or use gs://, s3://, hdfs://)")
     return 0
 
 
@@ -175,11 +219,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
             return runs_main(args.output, as_json=args.json)
         if args.command == "compile":
-            from kerasknow.local_run import compile_kubeflow
-
-            path = compile_kubeflow(config_from_args(args), args.kubeflow, args.image, args.beam_args)
-            print(f"[kerasknow] wrote Kubeflow V2 pipeline spec {path}")
-            return 0
+            return _compile(args)
         if args.command == "demo":
             from kerasknow.demo import run_demo
             from kerasknow.run_log import quiet_run
@@ -216,7 +256,9 @@ def run_summary(cfg: RunConfig, result) -> str:
                      "(and the figures above) are an earlier run's; cached: " + ", ".join(result.cached_steps))
     elif result.cached_steps:
         lines.append(f"[kerasknow] cached (unchanged): {', '.join(result.cached_steps)}")
-    lines.append(f"  reports:     {result.reports}  (also {os.path.join(cfg.reports_dir(), 'latest')})")
+    latest = (f"{os.path.join(cfg.reports_dir(), 'LATEST')} names it" if "://" in cfg.output
+              else f"also {os.path.join(cfg.reports_dir(), 'latest')}")
+    lines.append(f"  reports:     {result.reports}  ({latest})")
     if result.statistics_page:
         lines.append(f"  statistics:  {result.statistics_page}  (TFDV's Facets page; open it in a browser)")
     lines += [f"  TensorBoard: kerasknow tensorboard --output {cfg.output}  (runs {result.run_id}/...)",

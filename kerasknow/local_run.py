@@ -1,4 +1,4 @@
-"""Runs the knowledge pipeline locally and compiles it for Kubeflow Pipelines."""
+"""Runs the knowledge pipeline locally (`kerasknow.kubeflow_compile` compiles it for Kubeflow)."""
 import dataclasses
 import json
 import logging
@@ -74,11 +74,14 @@ def imported_schema(config: RunConfig) -> str:
 
 
 def newest_version(model_base_path: str) -> Optional[str]:
-    """The newest integer version directory under a TF Serving model base path."""
-    if not os.path.isdir(model_base_path):
+    """The newest complete version directory under a TF Serving model base path (any file system)."""
+    import tensorflow as tf
+
+    if not tf.io.gfile.isdir(model_base_path):
         return None
-    versions = [int(d) for d in os.listdir(model_base_path) if d.isdigit()
-                and os.path.exists(os.path.join(model_base_path, d, "saved_model.pb"))]
+    names = [d.rstrip("/") for d in tf.io.gfile.listdir(model_base_path)]
+    versions = [int(d) for d in names if d.isdigit()
+                and tf.io.gfile.exists(os.path.join(model_base_path, d, "saved_model.pb"))]
     return os.path.join(model_base_path, str(max(versions))) if versions else None
 
 
@@ -111,8 +114,11 @@ def run_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = None,
     from kerasknow.pipelines import create_pipeline
     from kerasknow.run_progress import StepWatcher
 
-    os.makedirs(config.output, exist_ok=True)
-    metadata_path = os.path.join(config.output, "metadata.sqlite")
+    from tfx.dsl.io import fileio
+
+    fileio.makedirs(config.output)
+    os.makedirs(config.local_dir(), exist_ok=True)  # SQLite: local even for an output URI
+    metadata_path = config.metadata_path()
     previous = latest_blessed_model(metadata_path)
     update_line = ""
     if previous is not None:
@@ -145,10 +151,12 @@ def run_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = None,
 def _new_run_id(config: RunConfig) -> str:
     from kerasknow.metadata.pipeline_runs import new_run_id, pipeline_runs
 
-    metadata_path = os.path.join(config.output, "metadata.sqlite")
+    from tfx.dsl.io import fileio
+
+    metadata_path = config.metadata_path()
     taken = [r.run_id for r in pipeline_runs(metadata_path)] if os.path.exists(metadata_path) else []
     reports = config.reports_dir()
-    taken += os.listdir(reports) if os.path.isdir(reports) else []
+    taken += [n.rstrip("/") for n in fileio.listdir(reports)] if fileio.isdir(reports) else []
     return new_run_id(taken)
 
 
@@ -167,6 +175,10 @@ def pipeline_ir(pipeline, run_id: str):
     return ir
 
 
+#: On a file system without links (`gs://`, `s3://`, ...), the file naming the newest run.
+LATEST_FILE = "LATEST"
+
+
 def _relink(link: str, target: str) -> None:
     """Points the symlink `link` at `target` (a relative path), replacing an older link."""
     if os.path.islink(link):
@@ -176,19 +188,36 @@ def _relink(link: str, target: str) -> None:
 
 
 def link_latest_reports(config: RunConfig, run_id: str) -> str:
-    """Creates `reports/<run_id>/` and points `reports/latest` at it; returns the folder."""
+    """Creates `reports/<run_id>/` and points `reports/latest` at it; returns the folder.
+
+    Object stores have no links: there `reports/LATEST` holds the newest run's id instead.
+    """
+    from tfx.dsl.io import fileio
+
+    from kerasknow.config.run_config import is_uri
+
     folder = config.reports_dir(run_id)
-    os.makedirs(folder, exist_ok=True)
-    _relink(os.path.join(config.reports_dir(), "latest"), run_id)
+    fileio.makedirs(folder)
+    if is_uri(config.output):
+        from kerasknow.data.file_system import write_file
+
+        write_file(os.path.join(config.reports_dir(), LATEST_FILE), run_id + "\n")
+    else:
+        _relink(os.path.join(config.reports_dir(), "latest"), run_id)
     return folder
 
 
 def link_cached_reports(config: RunConfig, run_id: str) -> None:
-    """Links `reports/<run>/<part>` to the folder of the run a cached step's outputs came from."""
+    """Links `reports/<run>/<part>` to the folder of the run a cached step's outputs came from
+    (object stores have no links: there the reports are copied)."""
+    from tfx.dsl.io import fileio
+
+    from kerasknow.components.component_io import copy_tree
+    from kerasknow.config.run_config import is_uri
     from kerasknow.metadata.pipeline_runs import step_origin
     from kerasknow.metadata.run_step import pipeline_run_steps
 
-    metadata_path = os.path.join(config.output, "metadata.sqlite")
+    metadata_path = config.metadata_path()
     try:
         steps = pipeline_run_steps(metadata_path, run_id)
     except (KeyError, FileNotFoundError):
@@ -198,7 +227,12 @@ def link_cached_reports(config: RunConfig, run_id: str) -> None:
         if part is None or step.state != "cached":
             continue
         origin = step_origin(metadata_path, step.execution_id)
-        if origin and os.path.isdir(os.path.join(config.reports_dir(origin), part)):
+        made = os.path.join(config.reports_dir(origin), part) if origin else ""
+        if not made or not fileio.isdir(made):
+            continue
+        if is_uri(config.output):
+            copy_tree(made, os.path.join(config.reports_dir(run_id), part))
+        else:
             _relink(os.path.join(config.reports_dir(run_id), part), os.path.join("..", origin, part))
 
 
@@ -219,7 +253,7 @@ def run_result(config: RunConfig, run_id: Optional[str] = None) -> RunResult:
     from kerasknow.components.knowledge_validator.statistics_page import STATISTICS_HTML
     from kerasknow.metadata.run_step import pipeline_run_steps, step_output
 
-    metadata_path = os.path.join(config.output, "metadata.sqlite")
+    metadata_path = config.metadata_path()
     steps = pipeline_run_steps(metadata_path, run_id)
     run_id = run_id or _newest_run(metadata_path)
     cached = [s.node for s in steps if s.state == "cached"]
@@ -240,38 +274,10 @@ def run_result(config: RunConfig, run_id: Optional[str] = None) -> RunResult:
     page = os.path.join(config.reports_dir(run_id), "validation", STATISTICS_HTML)
     return RunResult(output=config.output, run_id=run_id, pushed_model=destination, metrics=metrics,
                      reports=config.reports_dir(run_id), tensorboard_logdir=config.tensorboard_dir(),
-                     cached_steps=cached, statistics_page=page if os.path.exists(page) else "")
+                     cached_steps=cached, statistics_page=page if fileio.exists(page) else "")
 
 
 def _newest_run(metadata_path: str) -> str:
     from kerasknow.metadata.pipeline_runs import pipeline_runs
 
     return pipeline_runs(metadata_path)[-1].run_id
-
-
-def compile_kubeflow(config: RunConfig, output_file: str, image: str,
-                     beam_pipeline_args: Optional[List[str]] = None) -> str:
-    """Writes the Kubeflow Pipelines V2 spec (JSON) of the same pipeline.
-
-    Args:
-        config: The run config; paths in it must be reachable from the cluster (e.g. `gs://`).
-        output_file: The JSON file to write.
-        image: A container image with kerasknow installed (see BUILD.md).
-        beam_pipeline_args: For the Beam steps, e.g. Dataflow flags.
-
-    Returns:
-        `output_file`.
-    """
-    from tfx import v1 as tfx
-
-    from kerasknow.pipelines import create_pipeline
-
-    pipeline = create_pipeline(config, pipeline_root=os.path.join(config.output, "tfx"), metadata_path=None,
-                               beam_pipeline_args=beam_pipeline_args, schema_path=imported_schema(config),
-                               kubeflow=True)
-    runner = tfx.orchestration.experimental.KubeflowV2DagRunner(
-        config=tfx.orchestration.experimental.KubeflowV2DagRunnerConfig(default_image=image),
-        output_filename=os.path.basename(output_file),
-        output_dir=os.path.dirname(os.path.abspath(output_file)))
-    runner.run(pipeline, write_out=True)
-    return output_file

@@ -25,8 +25,11 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def log_path(output: str) -> str:
-    """The run log of an output folder."""
-    return os.path.join(output, LOG_NAME)
+    """The run log of an output folder: in it, or for an output URI (`gs://...`) in its local
+    folder (`kerasknow.config.run_config.local_state_dir`): the log is appended line by line."""
+    from kerasknow.config.run_config import local_state_dir
+
+    return os.path.join(local_state_dir(output), LOG_NAME)
 
 
 def _terminal(stream: IO[str], redirected_fds) -> IO[str]:
@@ -87,14 +90,14 @@ def quiet_run(output: str, verbose: bool = False, stdout: Optional[IO[str]] = No
     """Routes all library output of the block to `<output>/kerasknow.log` and yields the `Console`.
 
     Args:
-        output: The output folder (created if missing); the log is appended to.
+        output: The output folder (the log's folder is created if missing); the log is appended to.
         verbose: Also show the library output on the terminal.
         stdout: The terminal stream (default: `sys.stdout` as it is on entry).
 
     Yields:
         The `Console` for kerasknow's own lines (attached for progress bars for the block).
     """
-    os.makedirs(output, exist_ok=True)
+    os.makedirs(os.path.dirname(log_path(output)), exist_ok=True)
     log = open(log_path(output), "a", buffering=1, encoding="utf-8", errors="replace")
     log.write(f"\n===== kerasknow {' '.join(sys.argv[1:]) or '(API)'} at "
               f"{datetime.datetime.now().isoformat(timespec='seconds')} =====\n")

@@ -13,7 +13,7 @@ from typing import Dict, Optional
 from kerasknow.metadata.run_record import RunRecord, run_record, step_note
 from kerasknow.metadata.run_step import RunStep
 from kerasknow.progress import Console, format_seconds
-from kerasknow.run_log import LOG_NAME
+from kerasknow.run_log import log_path
 
 _MARKS = {"complete": "ran", "cached": "cached", "failed": "FAILED", "canceled": "canceled"}
 NODE_WIDTH = 20
@@ -46,7 +46,7 @@ class StepWatcher:
         self.run_id = run_id
         self.console = console
         self.output = output
-        self.log = os.path.join(output, LOG_NAME) if output else ""
+        self.log = log_path(output) if output else ""
         self.interval = interval
         self._printed: Dict[int, str] = {}
         self._stop = threading.Event()

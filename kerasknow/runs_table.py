@@ -49,7 +49,10 @@ def runs_main(output: str, as_json: bool = False) -> int:
     Raises:
         FileNotFoundError: When no pipeline ran with this output (no ML Metadata there).
     """
-    metadata_path = os.path.join(output, "metadata.sqlite")
+    from kerasknow.config.run_config import METADATA_NAME, local_state_dir
+
+    # An output URI's ML Metadata is local (SQLite): in local_state_dir(output).
+    metadata_path = os.path.join(local_state_dir(output), METADATA_NAME)
     if not os.path.exists(metadata_path):
         raise FileNotFoundError(f"No runs under {output!r}: there is no {metadata_path}. Run `kerasknow run --data "
                                 f"PATH --output {output}` first.")

@@ -5,7 +5,6 @@ them. TensorFlow is imported only when a command runs, so `--help` is fast.
 """
 import argparse
 import logging
-import pathlib
 import signal
 import sys
 import threading
@@ -251,7 +250,7 @@ def predict_main(argv: Optional[List[str]] = None, stdin=None) -> int:
 
     from kerasknow.errors import KerasknowError
     from kerasknow.serving.grpc_predict import GrpcPredictor
-    from kerasknow.serving.predict_inputs import read_inputs
+    from kerasknow.serving.predict_inputs import read_input_file, read_inputs
     from kerasknow.serving.prediction_output import format_with_top_k, prediction_records
 
     if args.top_k < 1:
@@ -267,7 +266,7 @@ def predict_main(argv: Optional[List[str]] = None, stdin=None) -> int:
             return 2
         if images:
             shown = images
-            values = [pathlib.Path(f).read_bytes() for f in images]
+            values = [read_input_file(f, "--image") for f in images]
         else:
             shown = values = texts
         name = args.input_name or ("images" if images else "texts")

@@ -60,10 +60,12 @@ def evaluate_main(argv: Optional[List[str]] = None) -> int:
         print(f"{parser.prog}: error: {' '.join(str(e).split())}", file=sys.stderr)
         return 1
     if args.report:
-        os.makedirs(args.report, exist_ok=True)
-        with open(os.path.join(args.report, "metrics.json"), "w", encoding="utf-8") as f:
-            json.dump(result.metrics, f, indent=2)
-        with open(os.path.join(args.report, "metrics.txt"), "w", encoding="utf-8") as f:
+        import tensorflow as tf  # loaded already (the evaluation reads the data with it); --report may be a URI
+
+        tf.io.gfile.makedirs(args.report)
+        with tf.io.gfile.GFile(os.path.join(args.report, "metrics.json"), "w") as f:
+            f.write(json.dumps(result.metrics, indent=2))
+        with tf.io.gfile.GFile(os.path.join(args.report, "metrics.txt"), "w") as f:
             f.write(result.text)
     if args.json:
         print(json.dumps(result.metrics, indent=2))

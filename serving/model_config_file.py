@@ -60,8 +60,9 @@ class ModelConfigFile:
         directory = os.path.dirname(self.path) or "."
         tf.io.gfile.makedirs(directory)
         if "://" in self.path:
-            with tf.io.gfile.GFile(self.path, "w") as f:
-                f.write(text)
+            from kerasknow.data.file_system import write_file
+
+            write_file(self.path, text)
             return
         temporary = os.path.join(directory, f".{os.path.basename(self.path)}.{uuid.uuid4().hex}.tmp")
         with open(temporary, "w", encoding="utf-8") as f:

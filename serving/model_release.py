@@ -31,6 +31,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import tensorflow as tf
 
+from kerasknow.data.file_system import copy_file, list_files, remove_tree, write_file
 from kerasknow.errors import ConfigError
 from kerasknow.serving.model_config_file import MODELS_CONFIG, ModelConfigFile
 from kerasknow.serving.model_versions import SAVED_MODEL_FILES, VERSION_NAME, check_model_name
@@ -163,9 +164,7 @@ class ModelRelease:
         copy_tree(source_dir, staging)
         record = {"source": source or source_dir, "label": label,
                   "staged_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-        tf.io.gfile.makedirs(os.path.join(staging, os.path.dirname(PUSH_RECORD)))
-        with tf.io.gfile.GFile(os.path.join(staging, PUSH_RECORD), "w") as f:
-            f.write(json.dumps(record, indent=2))
+        write_file(os.path.join(staging, PUSH_RECORD), json.dumps(record, indent=2))
         return staging
 
     def commit(self, staging: str) -> int:
@@ -179,7 +178,7 @@ class ModelRelease:
             final = self.version_dir(version)
             if self.remote:
                 copy_tree(staging, final)  # saved_model.pb last
-                tf.io.gfile.rmtree(staging)
+                remove_tree(staging)
                 return version
             try:
                 os.rename(staging, final)
@@ -191,8 +190,7 @@ class ModelRelease:
             return version
 
     def discard(self, staging: str) -> None:
-        if tf.io.gfile.exists(staging):
-            tf.io.gfile.rmtree(staging)
+        remove_tree(staging)
         self._release_staging(staging)
 
     def _release_staging(self, staging: str) -> None:
@@ -390,7 +388,7 @@ class ModelRelease:
             for name in SAVED_MODEL_FILES:
                 if tf.io.gfile.exists(os.path.join(path, name)):
                     tf.io.gfile.remove(os.path.join(path, name))
-            tf.io.gfile.rmtree(path)
+            remove_tree(path)
             return
         retired = os.path.join(self.base_path, f"{RETIRED_PREFIX}{version}-{uuid.uuid4().hex[:8]}")
         os.rename(path, retired)
@@ -438,11 +436,12 @@ def wait_until_available(server: str, model_name: str, version: int, timeout: fl
 
 def copy_tree(source: str, target: str) -> None:
     """Copies a folder with `tf.io.gfile`, `saved_model.pb` (and `.pbtxt`) last."""
-    files = []
-    for root, _, names in tf.io.gfile.walk(source):
-        relative = os.path.relpath(root, source)
-        tf.io.gfile.makedirs(os.path.join(target, relative))
-        files += [os.path.normpath(os.path.join(relative, n)) for n in names]
+    # Joined as strings: os.path.relpath would take `gs://b/x` for a relative local path.
+    source, target = source.rstrip("/"), target.rstrip("/")
+    files = list_files(source)
+    tf.io.gfile.makedirs(target)
+    for folder in sorted({os.path.dirname(f) for f in files} - {""}):
+        tf.io.gfile.makedirs(f"{target}/{folder}")
     for relative in sorted(files, key=lambda f: f in SAVED_MODEL_FILES):
-        tf.io.gfile.copy(os.path.join(source, relative), os.path.join(target, relative), overwrite=True)
+        copy_file(f"{source}/{relative}", f"{target}/{relative}")
 

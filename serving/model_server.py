@@ -142,7 +142,9 @@ class DevModelServer:
         self.host = host
         self.poll_seconds = float(poll_seconds)
         self.limits = limits or ServerLimits()
-        self.model_config_file = os.path.abspath(model_config_file) if model_config_file else None
+        self.model_config_file = model_config_file or None
+        if self.model_config_file and "://" not in self.model_config_file:  # a URI stays as given
+            self.model_config_file = os.path.abspath(self.model_config_file)
         self.model_config_poll_seconds = float(model_config_poll_seconds)
         self.allow_version_labels_for_unavailable_models = allow_version_labels_for_unavailable_models
         self._model_options = dict(limits=self.limits, max_load_retries=max_load_retries,

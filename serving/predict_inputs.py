@@ -11,6 +11,25 @@ from kerasknow.errors import ConfigError
 _DELIMITERS = {".csv": ",", ".tsv": "\t"}
 
 
+def read_input_file(path: str, flag: str) -> bytes:
+    """A local file's bytes, or a URI's (`gs://`, `s3://`, `hdfs://`) through TensorFlow's file
+    systems, which load only then: the client itself imports no TensorFlow.
+
+    Raises:
+        ConfigError: When the file does not exist.
+    """
+    if "://" in str(path):
+        import tensorflow as tf
+
+        if not tf.io.gfile.exists(path) or tf.io.gfile.isdir(path):
+            raise ConfigError(f"Input file not found ({flag}). Received: {path!r}")
+        with tf.io.gfile.GFile(path, "rb") as f:
+            return f.read()
+    if not os.path.isfile(path):
+        raise ConfigError(f"Input file not found ({flag}). Received: {path!r}")
+    with open(path, "rb") as f:
+        return f.read()
+
 def _rows_of_table(text: str, delimiter: str, column: str, source: str) -> List[str]:
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     if column not in (reader.fieldnames or []):
@@ -65,10 +84,7 @@ def read_inputs(arguments: Sequence[str], input_file: Optional[str] = None, colu
     if input_file == "-":
         inputs += rows_of(stdin.read(), "-", column)
     elif input_file:
-        if not os.path.isfile(input_file):
-            raise ConfigError(f"Input file not found (--input). Received: {input_file!r}")
-        with open(input_file, encoding="utf-8") as f:
-            inputs += rows_of(f.read(), input_file, column)
+        inputs += rows_of(read_input_file(input_file, "--input").decode("utf-8"), input_file, column)
     elif not inputs and stdin_if_none and stdin is not None and not stdin.isatty():
         inputs += rows_of(stdin.read(), "-", column)
     return inputs

@@ -45,7 +45,15 @@ def run_preflight(saved_model_dir: str, inputs: Dict[str, str], signature: str =
     """
     scratch = tempfile.mkdtemp(prefix="kerasknow_preflight_")
     outputs_file = os.path.join(scratch, "outputs.tfrecord")
-    arguments = {"saved_model": saved_model_dir, "ops_file": ops_file, "signature": signature, "inputs": inputs,
+    local_model = saved_model_dir
+    if "://" in saved_model_dir:
+        # The child starts with a bare environment (no cloud credentials) and a `ram://` folder
+        # lives in this process only: it checks a local copy.
+        from kerasknow.serving.model_release import copy_tree
+
+        local_model = os.path.join(scratch, "model")
+        copy_tree(saved_model_dir, local_model)
+    arguments = {"saved_model": local_model, "ops_file": ops_file, "signature": signature, "inputs": inputs,
                  "outputs_file": outputs_file, "timing_calls": timing_calls}
     environment = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
     environment["TF_CPP_MIN_LOG_LEVEL"] = "3"

@@ -75,6 +75,16 @@ def test_invalid_values_fail_at_construction(kwargs, message):
         RunConfig(**kwargs)
 
 
+def test_a_yaml_config_on_another_file_system():
+    from kerasknow.data.file_system import write_file
+
+    write_file("ram://config-test/c.yaml", "task: ner\ndata: gs://b/wnut.conll\noutput: gs://b/run\n")
+    cfg = RunConfig.from_yaml("ram://config-test/c.yaml")
+    assert (cfg.task, cfg.data, cfg.output) == ("ner", "gs://b/wnut.conll", "gs://b/run")
+    with pytest.raises(ConfigError, match="Config file not found. Received: --config 'ram://config-test/no.yaml'"):
+        RunConfig.from_yaml("ram://config-test/no.yaml")
+
+
 def test_yaml_sections_overrides_and_unknown_keys(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("task: text-classification\ndata: a\ntraining:\n  epochs: 3\n")

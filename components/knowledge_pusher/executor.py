@@ -5,6 +5,7 @@ import os
 from typing import Dict, List
 
 from tfx.components.util import model_utils
+from tfx.dsl.io import fileio
 from tfx.utils import path_utils
 
 from kerasknow.components.component_io import copy_tree, read_split, write_text
@@ -76,7 +77,7 @@ class Executor(KnowledgeExecutor):
                 write_warmup_requests(staging, predict_requests(serving.model_name, inputs))
                 report = run_preflight(staging, expected_inputs(inputs))
                 if not serving.warmup_requests:  # used for the preflight only
-                    os.remove(os.path.join(staging, WARMUP_DIR, "tf_serving_warmup_requests"))
+                    fileio.remove(os.path.join(staging, WARMUP_DIR, "tf_serving_warmup_requests"))
                 report_path = record(report, render_preflight(report))
                 if not report["ok"]:
                     raise PreflightError(

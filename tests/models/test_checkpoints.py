@@ -82,3 +82,18 @@ def test_tokenizer_settings_errors(tmp_path):
     d = _vocab_dir(tmp_path, tokenizer_config="{not json")
     with pytest.raises(ConfigError, match="Cannot parse the tokenizer settings"):
         tokenizer_settings(d)
+
+
+def test_a_checkpoint_on_another_file_system_is_read_from_a_local_copy(tmp_path, monkeypatch):
+    """transformers reads local folders only: a `gs://`-style checkpoint (here TF's `ram://`) is
+    copied to the local cache, and the tokenizer settings come from the copy."""
+    from kerasknow.data.file_system import write_file
+    from kerasknow.models.checkpoints import resolve_checkpoint, tokenizer_settings
+
+    monkeypatch.setenv("KERASKNOW_CACHE", str(tmp_path / "cache"))
+    write_file("ram://checkpoints-test/bert/vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n")
+    write_file("ram://checkpoints-test/bert/tokenizer_config.json", '{"do_lower_case": false}')
+    local = resolve_checkpoint("ram://checkpoints-test/bert")
+    assert local.startswith(str(tmp_path / "cache" / "copies"))
+    vocab, lower = tokenizer_settings(local)
+    assert open(vocab).read().splitlines()[-1] == "hello" and lower is False

@@ -24,7 +24,7 @@ def test_pipeline_shape_and_schema_choice(tmp_path):
 
 
 def test_compile_for_kubeflow_v2(tmp_path):
-    from kerasknow.local_run import compile_kubeflow
+    from kerasknow.kubeflow_compile import compile_kubeflow
 
     cfg = RunConfig(data=_data(tmp_path), output=str(tmp_path / "out"))
     out = compile_kubeflow(cfg, str(tmp_path / "spec" / "pipeline.json"), image="example/kerasknow:1")
