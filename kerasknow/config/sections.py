@@ -104,6 +104,13 @@ class ModelConfig:
             Empty is an error: random weights must be asked for.
         image_size: Images: square input size; 0 chooses it from the data's measured sizes and the
             weights' training size (`kerasknow.images.image_size_choice`).
+        augment_flip: Images: random flips while training (`"horizontal"`, `"vertical"`,
+            `"horizontal_and_vertical"`, or `""` for none).
+        augment_rotation: Images: largest random rotation, a fraction of a full turn; 0 for none.
+        augment_zoom: Images: largest random zoom in or out, a fraction of the size; 0 for none.
+            Rotation and zoom regularise a small folder trained for many epochs; on a large one
+            trained for few they slow learning (Fashion-MNIST, 10,000 images, 2 + 4 epochs: 0.869
+            with them, 0.879 with flips only; docs/images.md).
     """
 
     checkpoint: str = ""
@@ -111,6 +118,9 @@ class ModelConfig:
     backbone: str = "MobileNetV2"
     backbone_weights: str = "auto"
     image_size: int = 0
+    augment_flip: str = "horizontal"
+    augment_rotation: float = 0.05
+    augment_zoom: float = 0.1
 
     def validate(self) -> None:
         check_positive_int("model.max_seq_length", self.max_seq_length)
@@ -118,6 +128,9 @@ class ModelConfig:
             raise ConfigError(f"{setting('model.max_seq_length')} must be at most 512 for BERT checkpoints. "
                               f"Received: max_seq_length={self.max_seq_length}")
         check_positive_int("model.image_size", self.image_size, minimum=0)
+        check_choice("model.augment_flip", self.augment_flip, ("", "horizontal", "vertical", "horizontal_and_vertical"))
+        for path in ("model.augment_rotation", "model.augment_zoom"):
+            check_fraction(path, getattr(self, path.split(".")[1]))
         weights = self.backbone_weights
         if not isinstance(weights, str) or not weights.strip():
             raise ConfigError(

@@ -131,14 +131,15 @@ class ImageClassification(TaskFamily):
             logger.warning(from_scratch_warning(cfg.model.backbone, self.epochs(ctx), ctx.num_train_examples()))
         learning_rate = hp.Choice("learning_rate", self.learning_rates(ctx))
         dropout = hp.Choice("dropout", cfg.tuning.dropouts)
-        augmentation = {}
-        if ctx.plan.jit_compile:
+        augmentation = dict(flip=cfg.model.augment_flip, rotation=cfg.model.augment_rotation,
+                            zoom=cfg.model.augment_zoom)
+        if ctx.plan.jit_compile and (augmentation["rotation"] or augmentation["zoom"]):
             # XLA has no kernel for the projective transform behind RandomRotation/RandomZoom
             # (ImageProjectiveTransformV3); flips compile. Say so instead of failing mid-training.
             logger.warning("xla is on: image augmentation keeps random flips only (XLA cannot compile "
                            "RandomRotation/RandomZoom). On CPUs XLA measured ~12x slower for MobileNetV2; "
                            "set --xla off to keep them.")
-            augmentation = dict(rotation=0.0, zoom=0.0)
+            augmentation.update(rotation=0.0, zoom=0.0)
         return build_image_classifier(len(ctx.labels), cfg.model.backbone, self.image_size(ctx).size,
                                       cfg.model.backbone_weights, dropout=dropout, learning_rate=learning_rate,
                                       jit_compile=ctx.plan.jit_compile, seed=cfg.training.seed, **augmentation)
