@@ -131,6 +131,13 @@ class RunConfig:
                 f"{setting('finetune.strategy')} {self.finetune.strategy!r} is for {', '.join(bert)} only (it "
                 f"adapts BERT's attention and feed-forward layers); {self.task} expects one of auto, "
                 f"{', '.join(self.spec.finetune_strategies)}. Received: strategy={self.finetune.strategy!r}")
+        if _given(self.tuning):
+            allowed = ("auto",) + tuple(self.spec.finetune_strategies)
+            wrong = [s for s in (self.tuning.strategies or []) if s not in allowed]
+            if wrong:
+                raise ConfigError(
+                    f"{setting('tuning.strategies')} may name only the strategies {self.task} takes: "
+                    f"{', '.join(allowed)}. Received: strategies={self.tuning.strategies!r}")
         if _given(self.ingest) and self.ingest.input_format not in self.spec.input_formats:
             raise ConfigError(
                 f"{setting('ingest.input_format')} must be one of {', '.join(self.spec.input_formats)} for "
