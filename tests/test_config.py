@@ -57,6 +57,8 @@ def test_a_step_sees_only_its_sections():
     ({"tuning": {"lora_ranks": [0]}}, r"--tune-lora-ranks / tuning.lora_ranks must be a list of integers >= 1"),
     ({"tuning": {"algorithm": "grid"}},
      r"--tuner / tuning.algorithm must be one of 'random', 'bayesian', 'hyperband'. Received: algorithm='grid'"),
+    ({"tuning": {"algorithm": "hyperband"}}, r"--tuner / tuning.algorithm hyperband continues the best trials to "
+     r"--tuner-epochs / tuning.epochs, which must then be at least 2 \(Hyperband's max_epochs\). Received: epochs=1"),
     ({"tuning": {"time_budget_s": -1}}, r"--tuner-time-budget / tuning.time_budget_s must be a number of seconds >= 0"),
     ({"tuning": {"executions_per_trial": 0}}, r"--executions-per-trial / tuning.executions_per_trial must be an "
      r"integer >= 1"),

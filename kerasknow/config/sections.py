@@ -265,6 +265,10 @@ class TuningConfig:
                                   f"Received: {path.split('.')[1]}={values!r}")
         check_choice("tuning.algorithm", self.algorithm, TUNING_ALGORITHMS)
         check_positive_int("tuning.epochs", self.epochs)
+        if self.algorithm == "hyperband" and self.epochs < 2:
+            raise ConfigError(f"{setting('tuning.algorithm')} hyperband continues the best trials to "
+                              f"{setting('tuning.epochs')}, which must then be at least 2 (Hyperband's max_epochs). "
+                              f"Received: epochs={self.epochs!r}")
         check_positive_int("tuning.executions_per_trial", self.executions_per_trial)
         if isinstance(self.time_budget_s, bool) or not isinstance(self.time_budget_s, (int, float)) or (
                 self.time_budget_s < 0):
