@@ -55,6 +55,12 @@ def test_run_fn_keeps_the_trained_part_and_exports_the_merged_model(examples, tm
     assert 0 < training["trainable_fraction"] < 1
     saved = [name for name, _ in tf.train.list_variables(str(serving / "variables" / "variables"))]
     assert saved and not [name for name in saved if "lora" in name]
+    # Without a search (--no-tune) the trained model is still an HParams session with the values it trained with
+    # (lora's own default learning rate: TaskSpec.strategy_learning_rates).
+    sessions, tags = _events(str(tmp_path / "out" / "tensorboard" / "training"))
+    assert sessions == {"final model": pytest.approx(
+        {"finetune_strategy": "lora", "learning_rate": 5e-4, "lora_rank": 2, "dropout": 0.1})}
+    assert "validation/epoch_accuracy" in tags
 
 
 def _events(logdir):
@@ -141,3 +147,27 @@ def test_tuner_fn_searches_strategies_on_a_validation_split_carved_from_train(ex
         name = f"20261202-0100 trial-{trial.trial_id}"
         assert sessions[name] == pytest.approx(trial.hyperparameters.values), name
         assert f"trial-{trial.trial_id}/validation/epoch_accuracy" in tags
+
+
+def test_parallel_trials_run_in_two_keras_tuner_workers_served_by_the_chief_oracle(examples, tmp_path):
+    import dataclasses
+
+    from kerasknow.tfx_module import tuner_fn
+
+    config, examples = examples
+    config = dataclasses.replace(config, tuning=dataclasses.replace(
+        config.tuning, strategies=["full", "lora"], trials=3, max_examples=0, parallel_trials=2))
+    result = tuner_fn(_tuner_args(config, examples, tmp_path))
+    result.tuner.search(**result.fit_kwargs)
+
+    oracle = result.tuner.oracle
+    trials = list(oracle.trials.values())
+    assert len(trials) == 3 and all(t.status == "COMPLETED" and t.score is not None for t in trials)
+    # Each worker ran trials the chief's oracle handed it; together, every trial once.
+    ran = result.tuner.parallel.trials_by_worker()
+    assert set(ran) == {"worker0", "worker1"} and all(ran.values())
+    assert sorted(ran["worker0"] + ran["worker1"]) == sorted(t.trial_id for t in trials)
+    # The best hyperparameters are the oracle's: its best-scored trial, what TFX's executor writes.
+    best = max(trials, key=lambda t: t.score)
+    assert result.tuner.get_best_hyperparameters()[0].values == best.hyperparameters.values
+    assert (tmp_path / "tuner" / "workers" / "worker0.log").exists()

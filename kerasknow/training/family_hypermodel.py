@@ -31,6 +31,13 @@ class FamilyHyperModel(keras_tuner.HyperModel):
         self.family = family
         self.ctx = ctx
 
+    #: `declare_hyperparameters` declares the whole space: the tuner need not build models to find it.
+    declares_space = True
+
+    def declare_hyperparameters(self, hp) -> None:
+        """Declares every trial's hyperparameters, each strategy's scope included (`SearchSpace`)."""
+        SearchSpace.of(self.family, self.ctx).declare(hp)
+
     def trial_context(self, hp) -> TrainContext:
         """The context of `hp`'s trial."""
         return SearchSpace.of(self.family, self.ctx).context(hp, self.ctx)

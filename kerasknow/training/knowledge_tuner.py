@@ -50,6 +50,8 @@ class KnowledgeTuner(keras_tuner.Tuner):
       the strategy and what it tunes); the prefix (the pipeline run id) keeps the trials of every
       run in one logdir apart.
     - `EpochProgress` bars say `trial i/n`.
+    - A hypermodel with `declares_space` (`FamilyHyperModel`) declares the search space without
+      building a model (Keras Tuner otherwise builds it until every conditional scope was active).
     - Hyperband's trials train from `tuner/initial_epoch` to `tuner/epochs`, continuing the
       checkpoint of `tuner/trial_id` (as `keras_tuner.Hyperband` does).
     - With `parallel` (a `kerasknow.training.tuner_workers.TunerWorkers`), `search` serves the
@@ -74,6 +76,15 @@ class KnowledgeTuner(keras_tuner.Tuner):
         self.trials_run = []
 
     # ---- the search ----------------------------------------------------------------------
+    def _populate_initial_space(self):
+        # Keras Tuner builds the model until every conditional scope was active once; a hypermodel
+        # that declares its whole space (FamilyHyperModel) spares each process those builds.
+        if not getattr(self.hypermodel, "declares_space", False):
+            return super()._populate_initial_space()
+        hp = self.oracle.get_space()
+        self.hypermodel.declare_hyperparameters(hp)
+        self.oracle.update_space(hp)
+
     def search(self, *fit_args, **fit_kwargs):
         if self.parallel is not None and not dist_utils.has_chief_oracle():
             self.parallel.run(self.oracle)
