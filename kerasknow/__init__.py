@@ -15,6 +15,7 @@ _LAZY = {
     "TaskSpec": "kerasknow.task_spec",
     "TrainContext": "kerasknow.training.train_context",
     "TrainingPhase": "kerasknow.training.training_phase",
+    "SearchSpace": "kerasknow.training.search_space",
     "RejectsReport": "kerasknow.data.rejects_report",
     "KnowledgeRecord": "kerasknow.data.knowledge_record",
     "TaskFamily": "kerasknow.family.task_family",

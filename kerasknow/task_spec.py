@@ -2,6 +2,12 @@
 import dataclasses
 from typing import Tuple
 
+#: The BERT families' learning-rate choices for strategies that train few weights: a frozen
+#: encoder's head, biases, LoRA updates and adapters learn at ~1e-3 where a full fine-tune wants
+#: ~1e-4 (the BitFit, LoRA and adapter papers' ranges; docs/finetuning.md).
+BERT_STRATEGY_LEARNING_RATES = (("head", (1e-3, 5e-4)), ("bitfit", (1e-3, 5e-4)), ("lora", (5e-4, 1e-3)),
+                                ("adapter", (1e-3, 3e-4)))
+
 
 @dataclasses.dataclass(frozen=True)
 class TaskSpec:
@@ -28,6 +34,9 @@ class TaskSpec:
             Jensen-Shannon comparator (lengths in words or tokens, image sides).
         finetune_strategies: The `finetune.strategy` values the family takes, besides `auto`.
         default_finetune_strategy: What `finetune.strategy: auto` means for the family.
+        strategy_learning_rates: `(strategy, learning rates)` pairs: Keras Tuner's choices for
+            those strategies when the config names none; other strategies take
+            `learning_rates`.
 
     Example:
 
@@ -48,6 +57,7 @@ class TaskSpec:
     length_features: Tuple[str, ...] = ()
     finetune_strategies: Tuple[str, ...] = ("full", "head", "top_k", "bitfit", "lora", "adapter")
     default_finetune_strategy: str = "full"
+    strategy_learning_rates: Tuple[Tuple[str, Tuple[float, ...]], ...] = ()
 
     def finetune_strategy(self, strategy: str) -> str:
         """`strategy` with `auto` resolved to the family's default.
@@ -56,6 +66,16 @@ class TaskSpec:
         'full'
         """
         return self.default_finetune_strategy if strategy == "auto" else strategy
+
+    def learning_rates_of(self, strategy: str) -> Tuple[float, ...]:
+        """The default learning-rate choices of `strategy` (`auto` resolved first).
+
+        >>> spec = TaskSpec("demo", "a demo", ("auto",), (1e-4,), "val_accuracy",
+        ...                 strategy_learning_rates=(("lora", (1e-3,)),))
+        >>> spec.learning_rates_of("lora"), spec.learning_rates_of("auto")
+        ((0.001,), (0.0001,))
+        """
+        return dict(self.strategy_learning_rates).get(self.finetune_strategy(strategy), self.learning_rates)
 
     @property
     def default_input_format(self) -> str:

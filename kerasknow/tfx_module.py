@@ -10,6 +10,7 @@ Users keep the standard TFX components and point them here by import path::
 Both dispatch on the config's task to a `TaskFamily`, so one module serves every family. The
 hardware plan is detected once per run here and carried in the `TrainContext`.
 """
+import dataclasses
 import logging
 
 from kerasknow.config import RunConfig
@@ -49,55 +50,83 @@ def _context(fn_args, hyperparameters: dict):
     return family, ctx
 
 
+#: The `custom_config` key of the carved tuning split's folder, set by the chief for its workers.
+TUNING_SPLIT_KEY = "kerasknow_tuning_split"
+
+
 def tuner_fn(fn_args):
     """Builds the Keras Tuner search TFX's Tuner component runs.
 
-    A random search over the family's hyperparameters (by default learning rate and dropout),
-    `tuning.trials` trials of one epoch each on at most `tuning.max_examples` train and eval
-    examples (every k-th record, so the subsets span every label: `spread_subset`), with
-    TensorBoard curves and hparams under `<output>/tensorboard/<run>/tuning/trial-<id>`.
+    One search space for every family (`SearchSpace`): `finetune_strategy` among
+    `tuning.strategies` (default: `finetune.strategy` alone), each strategy's learning rates,
+    LoRA ranks or top_k under its conditional scope, and dropout. `tuning.algorithm` picks Keras
+    Tuner's oracle (random, bayesian, hyperband), at most `tuning.trials` trials of
+    `tuning.epochs` epochs (Hyperband's `max_epochs`), `tuning.executions_per_trial` each, until
+    `tuning.time_budget_s` (`search_oracle`). Trials train on at most `tuning.max_examples`
+    examples (every k-th record, so the subsets span every label: `spread_subset`) and are scored
+    on a validation split carved from the train split by a hash of each example's content
+    (`validation_carve`, `tuning.validation_fraction`): the eval split the blessing scores is
+    never seen by the search. With `tuning.parallel_trials` > 1 the step serves the oracle and
+    runs the trials in that many worker processes (`TunerWorkers`). TensorBoard: curves and
+    HParams under `<output>/tensorboard/<run>/tuning/trial-<id>`.
     """
     import math
+    import os
 
-    import keras_tuner
     import tensorflow as tf
+    from keras_tuner.distribute import utils as dist_utils
     from tfx.components.tuner.component import TunerFnResult
 
-    from kerasknow.models.trainable_summary import TrainableSummary
+    from kerasknow.data.example_codec import decode_example
+    from kerasknow.data.validation_carve import validation_carve
+    from kerasknow.data.write_examples import split_file
+    from kerasknow.training.family_hypermodel import FamilyHyperModel
+    from kerasknow.training.knowledge_tuner import KnowledgeTuner
+    from kerasknow.training.search_oracle import search_oracle
     from kerasknow.training.training_board import EpochProgress
-    from kerasknow.training.tuner_search import RandomSearch
+    from kerasknow.training.tuner_workers import TunerWorkers
 
     family, ctx = _context(fn_args, {})
     cfg = ctx.config
+    tuning = cfg.tuning
     logger.info("Tuner on %s", ctx.plan.describe())
-    # A trial trains one epoch on at most tuning.max_examples: its learning-rate schedule spans that.
-    trial_examples = min(ctx.num_train_examples(), cfg.tuning.max_examples or ctx.num_train_examples())
-    ctx.schedule_steps = max(1, math.ceil(trial_examples / cfg.training.batch_size))
+    split_uri = fn_args.custom_config.get(TUNING_SPLIT_KEY) or os.path.join(fn_args.working_dir, "tuning_split")
+    if TUNING_SPLIT_KEY not in fn_args.custom_config:
+        counts = validation_carve(ctx.train_files, split_uri, tuning.validation_fraction,
+                                  lambda raw: family.example_key(decode_example(raw)))
+        logger.info("Tuner: %d train and %d validation examples carved from the train split (%.0f%%); the eval "
+                    "split is not searched on", counts["train"], counts["validation"],
+                    100 * tuning.validation_fraction)
+    search_ctx = dataclasses.replace(ctx, train_files=[split_file(split_uri, "train")],
+                                     eval_files=[split_file(split_uri, "validation")], _cache={})
+    # A trial trains tuning.epochs on at most tuning.max_examples: its learning-rate schedule spans that.
+    trial_examples = min(search_ctx.num_train_examples(), tuning.max_examples or search_ctx.num_train_examples())
+    search_ctx.schedule_steps = tuning.epochs * max(1, math.ceil(trial_examples / cfg.training.batch_size))
 
-    from kerasknow.update.update_training import prepare_update
-
-    def build(hp):
-        # Keras Tuner's memory grows across trials unless the session is cleared (keras-tuner#873).
-        tf.keras.backend.clear_session()
-        model = family.build_model(hp, ctx)
-        prepare_update(family, model, ctx, hp, for_tuning=True)
-        logger.info("Trial: %s", TrainableSummary.of(model, family.finetune_strategy(ctx)).describe())
-        return model
-
-    tuner = RandomSearch(
-        hypermodel=build,
-        objective=keras_tuner.Objective(family.tuner_objective, direction="max"),
-        max_trials=cfg.tuning.trials,
+    parallel = None
+    if tuning.parallel_trials > 1 and not dist_utils.has_chief_oracle():
+        parallel = TunerWorkers(tuning.parallel_trials, {
+            "tuner_fn": f"{__name__}.tuner_fn",
+            "fn_args": {"custom_config": {**fn_args.custom_config, TUNING_SPLIT_KEY: split_uri},
+                        "train_files": list(fn_args.train_files), "eval_files": list(fn_args.eval_files),
+                        "working_dir": fn_args.working_dir}}, fn_args.working_dir, tuning.oracle_address)
+    tuner = KnowledgeTuner(
+        oracle=search_oracle(tuning.algorithm, family.tuner_objective, tuning.trials, epochs=tuning.epochs,
+                             seed=cfg.training.seed, time_budget_s=tuning.time_budget_s),
+        hypermodel=FamilyHyperModel(family, search_ctx),
+        executions_per_trial=tuning.executions_per_trial,
         directory=fn_args.working_dir,
         project_name="kerasknow",
-        seed=cfg.training.seed,
-        overwrite=True,
+        # Workers share the chief's project (Hyperband continues trials from their checkpoints).
+        overwrite=not dist_utils.has_chief_oracle(),
         session_prefix=ctx.run_id,
+        parallel=parallel,
     )
-    train_ds, eval_ds = family.datasets(ctx, cfg.training.batch_size, max_examples=cfg.tuning.max_examples)
+    train_ds, validation_ds = family.datasets(search_ctx, cfg.training.batch_size, max_examples=tuning.max_examples)
     board = tf.keras.callbacks.TensorBoard(log_dir=ctx.tensorboard_dir("tuning"))
     return TunerFnResult(tuner=tuner, fit_kwargs={
-        "x": train_ds, "validation_data": eval_ds, "epochs": 1, "callbacks": [board, EpochProgress()], "verbose": 2})
+        "x": train_ds, "validation_data": validation_ds, "epochs": tuning.epochs,
+        "callbacks": [board, EpochProgress()], "verbose": 2})
 
 
 def run_fn(fn_args) -> None:
@@ -114,7 +143,6 @@ def run_fn(fn_args) -> None:
     TensorBoard: `<output>/tensorboard/<run>/training` (per-epoch and per-step curves, and the
     model's HParams session with its hyperparameters, next to the tuner's trials).
     """
-    import dataclasses
     import json
     import os
     import time
@@ -125,6 +153,7 @@ def run_fn(fn_args) -> None:
     from kerasknow.models.lora_merge import merge_lora
     from kerasknow.models.trainable_summary import TrainableSummary
     from kerasknow.training.callbacks import training_callbacks
+    from kerasknow.training.search_space import SearchSpace
     from kerasknow.training.training_board import write_hparams_session
     from kerasknow.update.update_training import prepare_update
     from kerasknow.update.warm_start import (TRAINABLE_FILE, TRAINABLE_INFO_FILE, WEIGHTS_FILE, keras_dir,
@@ -133,12 +162,15 @@ def run_fn(fn_args) -> None:
     hp = keras_tuner.HyperParameters()
     if getattr(fn_args, "hyperparameters", None):
         hp = keras_tuner.HyperParameters.from_config(fn_args.hyperparameters)
-    family, ctx = _context(fn_args, dict(hp.values))
+    family, ctx = _context(fn_args, {})
+    # The tuned strategy (or, with --no-tune, the space's defaults: finetune.strategy, the first
+    # learning rate) in ctx.config.finetune and ctx.hyperparameters, for every part below.
+    ctx = SearchSpace.of(family, ctx).context(hp, ctx)
     cfg = ctx.config
     # The trained model beside the tuner's trials in TensorBoard's HParams dashboard.
     write_hparams_session(ctx.tensorboard_dir("training"), ctx.hyperparameters, f"{ctx.run_id} final model".strip())
     strategy = ctx.plan.strategy(cfg.training.tpu)
-    logger.info("Training %s on %s with %s", cfg.task, ctx.plan.describe(), hp.values)
+    logger.info("Training %s on %s with %s", cfg.task, ctx.plan.describe(), ctx.hyperparameters)
     finetune = family.finetune_strategy(ctx)
     with strategy.scope():
         model = family.build_model(hp, ctx)

@@ -17,7 +17,7 @@ def test_defaults_and_paths():
 def test_sections_take_dicts():
     cfg = RunConfig(task="image-classification", training={"epochs": 5}, tuning={"trials": 3})
     assert (cfg.training.epochs, cfg.training.batch_size, cfg.tuning.trials) == (5, 16, 3)
-    assert cfg.tuning.learning_rates is None  # the family chooses (TaskFamily.learning_rates)
+    assert cfg.tuning.learning_rates is None  # the family chooses (SearchSpace.learning_rates)
     assert RunConfig().training.epochs is None and RunConfig().blessing.min_f1 is None
 
 
@@ -47,6 +47,27 @@ def test_a_step_sees_only_its_sections():
     ({"tuning": {"learning_rates": [0]}},
      r"tuning.learning_rates \(YAML only: \"tuning: {learning_rates: ...}\" in --config FILE\) must be a list of "
      r"positive numbers"),
+    ({"tuning": {"learning_rates": {"lora": []}}}, r"tuning.learning_rates .* or a mapping from strategies to such "
+     r"lists. Received: learning_rates={'lora': \[\]}"),
+    ({"tuning": {"strategies": ["full", "qlora"]}},
+     r"--tune-strategies / tuning.strategies must be a list among auto, full.*Received: strategies=\['full', 'qlora'\]"),
+    ({"task": "image-classification", "tuning": {"strategies": ["head", "lora"]}},
+     r"--tune-strategies / tuning.strategies may name only the strategies image-classification takes: auto, full, "
+     r"head, top_k, bitfit. Received: strategies=\['head', 'lora'\]"),
+    ({"tuning": {"lora_ranks": [0]}}, r"--tune-lora-ranks / tuning.lora_ranks must be a list of integers >= 1"),
+    ({"tuning": {"algorithm": "grid"}},
+     r"--tuner / tuning.algorithm must be one of 'random', 'bayesian', 'hyperband'. Received: algorithm='grid'"),
+    ({"tuning": {"algorithm": "hyperband"}}, r"--tuner / tuning.algorithm hyperband continues the best trials to "
+     r"--tuner-epochs / tuning.epochs, which must then be at least 2 \(Hyperband's max_epochs\). Received: epochs=1"),
+    ({"tuning": {"time_budget_s": -1}}, r"--tuner-time-budget / tuning.time_budget_s must be a number of seconds >= 0"),
+    ({"tuning": {"executions_per_trial": 0}}, r"--executions-per-trial / tuning.executions_per_trial must be an "
+     r"integer >= 1"),
+    ({"tuning": {"validation_fraction": 1.0}},
+     r"--tuner-validation-fraction / tuning.validation_fraction must be a number in \(0, 1\)"),
+    ({"tuning": {"parallel_trials": 0}}, r"--parallel-trials / tuning.parallel_trials must be an integer >= 1"),
+    ({"tuning": {"oracle_address": "localhost"}},
+     r"--oracle-address / tuning.oracle_address must be host:port \(port 0: a free one\). "
+     r"Received: oracle_address='localhost'"),
     ({"model": {"backbone_weights": ""}}, r"--backbone-weights / model.backbone_weights is empty. .*'none' to train"),
     ({"serving": {"model_name": "a/b"}}, r"--model-name / serving.model_name must be a non-empty folder"),
     ({"serving": {"model_name": ".."}}, r"and not '.' or '..'"),

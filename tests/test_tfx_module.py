@@ -55,3 +55,119 @@ def test_run_fn_keeps_the_trained_part_and_exports_the_merged_model(examples, tm
     assert 0 < training["trainable_fraction"] < 1
     saved = [name for name, _ in tf.train.list_variables(str(serving / "variables" / "variables"))]
     assert saved and not [name for name in saved if "lora" in name]
+    # Without a search (--no-tune) the trained model is still an HParams session with the values it trained with
+    # (lora's own default learning rate: TaskSpec.strategy_learning_rates).
+    sessions, tags = _events(str(tmp_path / "out" / "tensorboard" / "training"))
+    assert sessions == {"final model": pytest.approx(
+        {"finetune_strategy": "lora", "learning_rate": 5e-4, "lora_rank": 2, "dropout": 0.1})}
+    assert "validation/epoch_accuracy" in tags
+
+
+def _events(logdir):
+    """The HParams sessions (name -> hyperparameters) and scalar tags of a TensorBoard run folder, read back."""
+    from tensorboard.plugins.hparams import metadata, plugin_data_pb2
+
+    sessions, tags = {}, set()
+    for root, _, files in os.walk(logdir):
+        for name in files:
+            if not name.startswith("events.out.tfevents."):
+                continue
+            for event in tf.compat.v1.train.summary_iterator(os.path.join(root, name)):
+                for v in event.summary.value:
+                    if v.metadata.plugin_data.plugin_name == metadata.PLUGIN_NAME:
+                        data = plugin_data_pb2.HParamsPluginData.FromString(v.metadata.plugin_data.content)
+                        if data.HasField("session_start_info"):
+                            info = data.session_start_info
+                            sessions[info.group_name] = {
+                                k: (p.string_value if p.HasField("string_value") else p.number_value)
+                                for k, p in info.hparams.items()}
+                    else:
+                        tags.add(f"{os.path.relpath(root, logdir)}/{v.tag}")
+    return sessions, tags
+
+
+def _tuner_args(config, examples, tmp_path, run_id="20261202-0100"):
+    from kerasknow.tfx_module import RUN_ID_KEY
+
+    return types.SimpleNamespace(
+        custom_config={CONFIG_KEY: config.to_json(TRAINING_SECTIONS), RUN_ID_KEY: run_id},
+        train_files=[split_file(examples.uri, "train")], eval_files=[split_file(examples.uri, "eval")],
+        working_dir=str(tmp_path / "tuner"))
+
+
+def _keys(files):
+    from kerasknow.data.example_codec import decode_example
+
+    return [decode_example(raw)["text"][0] for raw in
+            tf.data.TFRecordDataset(files, compression_type="GZIP").as_numpy_iterator()]
+
+
+def test_tuner_fn_searches_strategies_on_a_validation_split_carved_from_train(examples, tmp_path):
+    import dataclasses
+
+    from kerasknow.tfx_module import tuner_fn
+    from kerasknow.training.search_space import SearchSpace
+
+    config, examples = examples
+    config = dataclasses.replace(config, tuning=dataclasses.replace(
+        config.tuning, strategies=["full", "lora"], lora_ranks=[2, 4], trials=3, max_examples=0,
+        learning_rates={"lora": [1e-3]}))
+    fn_args = _tuner_args(config, examples, tmp_path)
+    result = tuner_fn(fn_args)
+    result.tuner.search(**result.fit_kwargs)
+
+    # The trials train and score on the carved halves of the train split; the eval split is never read.
+    split = tmp_path / "tuner" / "tuning_split"
+    train, validation = _keys([split_file(str(split), "train")]), _keys([split_file(str(split), "validation")])
+    original_train, evaluation = _keys(fn_args.train_files), _keys(fn_args.eval_files)
+    assert validation and train and sorted(train + validation) == sorted(original_train)
+    assert not set(validation) & set(evaluation)
+
+    trials = list(result.tuner.oracle.trials.values())
+    assert len(trials) == 3
+    for trial in trials:
+        values = trial.hyperparameters.values
+        assert values["finetune_strategy"] in ("full", "lora")
+        # lora_rank is a lora trial's only; a lora trial's learning rate comes from its own range.
+        if values["finetune_strategy"] == "lora":
+            assert values["lora_rank"] in (2, 4) and values["learning_rate_lora"] == 1e-3
+            assert "learning_rate_full" not in values
+        else:
+            assert values["learning_rate_full"] in (1e-4, 5e-5)
+            assert "lora_rank" not in values and "learning_rate_lora" not in values
+            with pytest.raises(ValueError, match="lora_rank is currently inactive"):
+                trial.hyperparameters.get("lora_rank")
+            # What the family builds from: the inactive rank is None, the trial's finetune section keeps its own.
+            assert SearchSpace(config.spec, config).declare(trial.hyperparameters)["lora_rank"] is None
+    assert {t.hyperparameters.values["finetune_strategy"] for t in trials} == {"full", "lora"}
+
+    # Every trial is a TensorBoard run and an HParams session with its strategy and what it tuned.
+    sessions, tags = _events(str(tmp_path / "out" / "tensorboard" / "20261202-0100" / "tuning"))
+    for trial in trials:
+        name = f"20261202-0100 trial-{trial.trial_id}"
+        assert sessions[name] == pytest.approx(trial.hyperparameters.values), name
+        assert f"trial-{trial.trial_id}/validation/epoch_accuracy" in tags
+
+
+def test_parallel_trials_run_in_two_keras_tuner_workers_served_by_the_chief_oracle(examples, tmp_path):
+    import dataclasses
+
+    from kerasknow.tfx_module import tuner_fn
+
+    config, examples = examples
+    config = dataclasses.replace(config, tuning=dataclasses.replace(
+        config.tuning, strategies=["full", "lora"], trials=3, max_examples=0, parallel_trials=2))
+    result = tuner_fn(_tuner_args(config, examples, tmp_path))
+    result.tuner.search(**result.fit_kwargs)
+
+    oracle = result.tuner.oracle
+    trials = list(oracle.trials.values())
+    assert len(trials) == 3 and all(t.status == "COMPLETED" and t.score is not None for t in trials)
+    # Each worker ran trials the chief's oracle handed it; together, every trial once.
+    ran = result.tuner.parallel.trials_by_worker()
+    assert set(ran) == {"worker0", "worker1"} and all(ran.values())
+    assert sorted(ran["worker0"] + ran["worker1"]) == sorted(t.trial_id for t in trials)
+    # The best hyperparameters are the oracle's: its best-scored trial, what TFX's executor writes.
+    best = max(trials, key=lambda t: t.score)
+    assert result.tuner.get_best_hyperparameters()[0].values == best.hyperparameters.values
+    assert (tmp_path / "tuner" / "workers" / "worker0.log").exists()

@@ -168,6 +168,13 @@ class RunConfig:
                 f"{setting('training.epochs')} ({self.training.epochs}). Received: "
                 f"head_epochs={self.finetune.head_epochs}. Fix: raise --epochs, lower --head-epochs, or use "
                 "--finetune head for the head alone.")
+        if _given(self.tuning):
+            allowed = ("auto",) + tuple(self.spec.finetune_strategies)
+            wrong = [s for s in (self.tuning.strategies or []) if s not in allowed]
+            if wrong:
+                raise ConfigError(
+                    f"{setting('tuning.strategies')} may name only the strategies {self.task} takes: "
+                    f"{', '.join(allowed)}. Received: strategies={self.tuning.strategies!r}")
         if _given(self.ingest) and self.ingest.input_format not in self.spec.input_formats:
             raise ConfigError(
                 f"{setting('ingest.input_format')} must be one of {', '.join(self.spec.input_formats)} for "

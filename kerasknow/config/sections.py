@@ -201,33 +201,104 @@ class FinetuneConfig:
         check_positive_int("finetune.head_epochs", self.head_epochs, minimum=0)
 
 
+#: `tuning.algorithm` values: Keras Tuner's oracles.
+TUNING_ALGORITHMS = ("random", "bayesian", "hyperband")
+
+
 @dataclasses.dataclass
 class TuningConfig:
-    """The Keras Tuner search (Tuner; the Trainer reads the first values under `--no-tune`).
+    """The Keras Tuner search (Tuner; the Trainer reads the first values under `--no-tune`);
+    docs/finetuning.md, "Searching over strategies".
 
     Args:
-        trials: Trials of the random search.
-        max_examples: Train and eval examples per trial (every k-th record, so every label is in).
-        learning_rates: Learning-rate choices; `None` for the task family's defaults.
+        trials: The most trials of the search (Keras Tuner's `max_trials`; Hyperband stops
+            after this many too).
+        max_examples: Train and validation examples per trial (every k-th record, so every
+            label is in).
+        learning_rates: Learning-rate choices: a list for every strategy, a mapping strategy ->
+            list (`{lora: [1e-3, 5e-4]}`; strategies it leaves out take the family's defaults),
+            or `None` for the family's defaults per strategy (`TaskSpec.strategy_learning_rates`).
         dropouts: Dropout choices.
+        strategies: The `finetune.strategy` values searched (`finetune_strategy`, a choice with
+            each strategy's own hyperparameters under it); `None`: only `finetune.strategy`, so
+            a run tunes what it trains unless asked for a search.
+        lora_ranks: `lora` trials: the ranks searched (`None`: `finetune.lora_rank`).
+        top_ks: `top_k` trials: the layers or blocks searched (`None`: `finetune.top_k`).
+        algorithm: `random` (Keras Tuner's RandomSearch), `bayesian` (BayesianOptimization,
+            Gaussian process) or `hyperband` (Hyperband: many short trials, the best continued
+            up to `epochs`).
+        epochs: Epochs per trial (Hyperband: the most a trial reaches, `max_epochs`).
+        executions_per_trial: Trainings per trial, their objective averaged (noisy small data).
+        time_budget_s: Seconds after which the oracle starts no new trial; the search ends
+            with the best trial so far (running trials finish). 0: no budget.
+        validation_fraction: Share of the train split the trials are scored on, carved by a
+            hash of each example's content; the eval split (the blessing's) is never seen by
+            the search.
+        parallel_trials: Keras Tuner worker processes the Tuner step starts beside its chief
+            oracle (1: the search runs in the step's own process).
+        oracle_address: `host:port` the chief oracle listens on when `parallel_trials` > 1
+            (`127.0.0.1:0`: this machine, a free port); `0.0.0.0:PORT` lets workers on other
+            machines join (docs/finetuning.md).
     """
 
     trials: int = 2
     max_examples: int = 256
-    learning_rates: Optional[List[float]] = None
+    learning_rates: Optional[Any] = None
     dropouts: List[float] = dataclasses.field(default_factory=lambda: [0.1])
+    strategies: Optional[List[str]] = None
+    lora_ranks: Optional[List[int]] = None
+    top_ks: Optional[List[int]] = None
+    algorithm: str = "random"
+    epochs: int = 1
+    executions_per_trial: int = 1
+    time_budget_s: float = 0.0
+    validation_fraction: float = 0.2
+    parallel_trials: int = 1
+    oracle_address: str = "127.0.0.1:0"
 
     def validate(self) -> None:
         check_positive_int("tuning.trials", self.trials)
         check_positive_int("tuning.max_examples", self.max_examples, minimum=0)
-        if self.learning_rates is not None and (
-                not self.learning_rates or any(not isinstance(lr, (int, float)) or lr <= 0
-                                               for lr in self.learning_rates)):
-            raise ConfigError(f"{setting('tuning.learning_rates')} must be a list of positive numbers. "
-                              f"Received: learning_rates={self.learning_rates!r}")
+        rates = self.learning_rates
+        lists = list(rates.values()) if isinstance(rates, dict) else [rates]
+        if rates is not None and (
+                (isinstance(rates, dict) and (not rates or any(k not in FINETUNE_STRATEGIES for k in rates)))
+                or any(not isinstance(lrs, (list, tuple)) or not lrs
+                       or any(isinstance(lr, bool) or not isinstance(lr, (int, float)) or lr <= 0 for lr in lrs)
+                       for lrs in lists)):
+            raise ConfigError(f"{setting('tuning.learning_rates')} must be a list of positive numbers, or a "
+                              "mapping from strategies to such lists. Received: "
+                              f"learning_rates={self.learning_rates!r}")
         if not self.dropouts or any(not isinstance(d, (int, float)) or not 0 <= d < 1 for d in self.dropouts):
             raise ConfigError(f"{setting('tuning.dropouts')} must be a list of numbers in [0, 1). "
                               f"Received: dropouts={self.dropouts!r}")
+        if self.strategies is not None and (
+                not isinstance(self.strategies, (list, tuple)) or not self.strategies
+                or any(s not in FINETUNE_STRATEGIES for s in self.strategies)):
+            raise ConfigError(f"{setting('tuning.strategies')} must be a list among "
+                              f"{', '.join(FINETUNE_STRATEGIES)}. Received: strategies={self.strategies!r}")
+        for path, values, minimum in (("tuning.lora_ranks", self.lora_ranks, 1), ("tuning.top_ks", self.top_ks, 0)):
+            if values is not None and (not isinstance(values, (list, tuple)) or not values or any(
+                    isinstance(v, bool) or not isinstance(v, int) or v < minimum for v in values)):
+                raise ConfigError(f"{setting(path)} must be a list of integers >= {minimum}. "
+                                  f"Received: {path.split('.')[1]}={values!r}")
+        check_choice("tuning.algorithm", self.algorithm, TUNING_ALGORITHMS)
+        check_positive_int("tuning.epochs", self.epochs)
+        if self.algorithm == "hyperband" and self.epochs < 2:
+            raise ConfigError(f"{setting('tuning.algorithm')} hyperband continues the best trials to "
+                              f"{setting('tuning.epochs')}, which must then be at least 2 (Hyperband's max_epochs). "
+                              f"Received: epochs={self.epochs!r}")
+        check_positive_int("tuning.executions_per_trial", self.executions_per_trial)
+        if isinstance(self.time_budget_s, bool) or not isinstance(self.time_budget_s, (int, float)) or (
+                self.time_budget_s < 0):
+            raise ConfigError(f"{setting('tuning.time_budget_s')} must be a number of seconds >= 0 (0: no budget). "
+                              f"Received: time_budget_s={self.time_budget_s!r}")
+        check_fraction("tuning.validation_fraction", self.validation_fraction, open_interval=True)
+        check_positive_int("tuning.parallel_trials", self.parallel_trials)
+        host, _, port = str(self.oracle_address).rpartition(":")
+        if not host or not port.isdigit() or int(port) > 65535:
+            raise ConfigError(f"{setting('tuning.oracle_address')} must be host:port (port 0: a free one). "
+                              f"Received: oracle_address={self.oracle_address!r}")
 
 
 @dataclasses.dataclass

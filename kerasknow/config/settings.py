@@ -42,6 +42,13 @@ _RENAMED = {
     "update.strategy": "--update-strategy",
     "update.replay_size": "--replay-size",
     "finetune.strategy": "--finetune",
+    "tuning.strategies": "--tune-strategies",
+    "tuning.lora_ranks": "--tune-lora-ranks",
+    "tuning.top_ks": "--tune-top-ks",
+    "tuning.algorithm": "--tuner",
+    "tuning.epochs": "--tuner-epochs",
+    "tuning.time_budget_s": "--tuner-time-budget",
+    "tuning.validation_fraction": "--tuner-validation-fraction",
 }
 
 SWITCH = ("auto", "on", "off")
@@ -71,9 +78,18 @@ def name_list(text: str) -> List[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def int_list(text: str) -> List[int]:
+    """A comma-separated flag value as a list of integers (`--tune-lora-ranks 4,8`).
+
+    >>> int_list("4, 8")
+    [4, 8]
+    """
+    return [int(part) for part in name_list(text)]
+
+
 def config_flags() -> Tuple[ConfigFlag, ...]:
     """The config fields the CLI sets, in `--help` order."""
-    from kerasknow.config.sections import FINETUNE_STRATEGIES
+    from kerasknow.config.sections import FINETUNE_STRATEGIES, TUNING_ALGORITHMS
     from kerasknow.config.task_specs import TASKS
 
     return (
@@ -113,9 +129,29 @@ def config_flags() -> Tuple[ConfigFlag, ...]:
         ConfigFlag("model.max_seq_length", "word pieces per text, with [CLS]/[SEP]", type=int, metavar="N"),
         ConfigFlag("training.epochs", "training epochs (None: chosen from the data's size)", type=int, metavar="N"),
         ConfigFlag("training.batch_size", "examples per training step", type=int, metavar="N"),
-        ConfigFlag("tuning.trials", "Keras Tuner trials", type=int, metavar="N"),
-        ConfigFlag("tuning.max_examples", "train and eval examples per tuner trial (every k-th record)", type=int,
+        ConfigFlag("tuning.trials", "Keras Tuner trials, at most (max_trials)", type=int, metavar="N"),
+        ConfigFlag("tuning.max_examples", "train and validation examples per tuner trial (every k-th record)",
+                   type=int, metavar="N"),
+        ConfigFlag("tuning.strategies", "comma-separated fine-tuning strategies the tuner searches (None: only "
+                   "--finetune)", type=name_list, metavar="NAMES"),
+        ConfigFlag("tuning.lora_ranks", "lora trials: comma-separated ranks searched (None: --lora-rank)",
+                   type=int_list, metavar="RANKS"),
+        ConfigFlag("tuning.top_ks", "top_k trials: comma-separated layer or block counts searched (None: "
+                   "--top-k)", type=int_list, metavar="KS"),
+        ConfigFlag("tuning.algorithm", "Keras Tuner search: random, bayesian (Gaussian process) or hyperband",
+                   choices=TUNING_ALGORITHMS),
+        ConfigFlag("tuning.epochs", "epochs per tuner trial (hyperband: the most a trial reaches)", type=int,
                    metavar="N"),
+        ConfigFlag("tuning.executions_per_trial", "trainings per tuner trial, objective averaged", type=int,
+                   metavar="N"),
+        ConfigFlag("tuning.time_budget_s", "seconds after which the tuner starts no new trial and keeps the best "
+                   "so far (0: none)", type=float, metavar="SECONDS"),
+        ConfigFlag("tuning.validation_fraction", "share of the train split tuner trials are scored on (hashed on "
+                   "each example; the eval split is never seen by the search)", type=float, metavar="F"),
+        ConfigFlag("tuning.parallel_trials", "Keras Tuner worker processes run beside the chief oracle", type=int,
+                   metavar="N"),
+        ConfigFlag("tuning.oracle_address", "host:port of the chief oracle with --parallel-trials > 1 (port 0: a "
+                   "free one; 0.0.0.0:PORT for workers on other machines)", metavar="HOST:PORT"),
         ConfigFlag("finetune.strategy", "which weights train: auto (text, NER: full; images: head, then top_k), "
                    "full, head (frozen encoder/backbone, new head), top_k, bitfit (biases and head), lora "
                    "(low-rank updates, merged for serving), adapter (bottleneck adapters); lora and adapter are "

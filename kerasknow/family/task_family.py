@@ -142,16 +142,6 @@ class TaskFamily(abc.ABC):
 
         return ctx.cached("default_epochs", default)
 
-    def default_learning_rates(self, ctx: TrainContext) -> List[float]:
-        """Keras Tuner's learning-rate choices when `tuning.learning_rates` is unset."""
-        return list(self.spec.learning_rates)
-
-    def learning_rates(self, ctx: TrainContext) -> List[float]:
-        """`tuning.learning_rates`, or `default_learning_rates(ctx)` when it is unset."""
-        if ctx.config.tuning.learning_rates:
-            return list(ctx.config.tuning.learning_rates)
-        return ctx.cached("default_learning_rates", lambda: self.default_learning_rates(ctx))
-
     def finetune_strategy(self, ctx: TrainContext) -> str:
         """`finetune.strategy` with `auto` resolved to the family's default (`TaskSpec`)."""
         return self.spec.finetune_strategy(ctx.config.finetune.strategy)

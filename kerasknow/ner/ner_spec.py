@@ -1,5 +1,5 @@
 """Named-entity recognition's declarations (see `kerasknow.task_spec.TaskSpec`)."""
-from kerasknow.task_spec import TaskSpec
+from kerasknow.task_spec import BERT_STRATEGY_LEARNING_RATES, TaskSpec
 
 NER = TaskSpec(
     name="ner",
@@ -9,6 +9,7 @@ NER = TaskSpec(
     label_feature="tags",
     free_text_features=("tokens",),
     length_features=("num_tokens",),
+    strategy_learning_rates=BERT_STRATEGY_LEARNING_RATES,
     tuner_objective="val_token_accuracy",
     accuracy_name="token accuracy",
     f1_name="entity micro-F1",

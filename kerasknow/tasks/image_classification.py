@@ -124,13 +124,18 @@ class ImageClassification(TaskFamily):
     def build_model(self, hp, ctx: TrainContext):
         from kerasknow.images.image_classifier import build_image_classifier
 
+        from kerasknow.training.search_space import SearchSpace
+
+        # The trial's strategy (and its rank or top_k) in ctx.config.finetune: hp's, declared once for all families.
+        space = SearchSpace.of(self, ctx)
+        ctx = space.context(hp, ctx)
+        trial = space.declare(hp)
         cfg = ctx.config
         if not self._pretrained(cfg):
             from kerasknow.images.image_phases import from_scratch_warning
 
             logger.warning(from_scratch_warning(cfg.model.backbone, self.epochs(ctx), ctx.num_train_examples()))
-        learning_rate = hp.Choice("learning_rate", self.learning_rates(ctx))
-        dropout = hp.Choice("dropout", cfg.tuning.dropouts)
+        learning_rate, dropout = trial["learning_rate"], trial["dropout"]
         augmentation = dict(flip=cfg.model.augment_flip, rotation=cfg.model.augment_rotation,
                             zoom=cfg.model.augment_zoom)
         if ctx.plan.jit_compile and (augmentation["rotation"] or augmentation["zoom"]):

@@ -104,9 +104,14 @@ class NamedEntityRecognition(TaskFamily):
 
         from kerasknow.models.bert_finetune import WARMUP_FRACTION, bert_finetune_arguments
 
+        from kerasknow.training.search_space import SearchSpace
+
+        # The trial's strategy (and its rank or top_k) in ctx.config.finetune: hp's, declared once for all families.
+        space = SearchSpace.of(self, ctx)
+        ctx = space.context(hp, ctx)
+        trial = space.declare(hp)
         cfg = ctx.config
-        learning_rate = hp.Choice("learning_rate", self.learning_rates(ctx))
-        dropout = hp.Choice("dropout", cfg.tuning.dropouts)
+        learning_rate, dropout = trial["learning_rate"], trial["dropout"]
         # Linear warm-up over the first tenth of the run, then linear decay to 0 (BERT's recipe).
         total_steps = self.schedule_steps(ctx)
         return build_token_classifier(resolve_checkpoint(cfg.model.checkpoint), num_labels=len(ctx.labels),

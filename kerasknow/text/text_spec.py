@@ -1,5 +1,5 @@
 """Text classification's declarations (see `kerasknow.task_spec.TaskSpec`)."""
-from kerasknow.task_spec import TaskSpec
+from kerasknow.task_spec import BERT_STRATEGY_LEARNING_RATES, TaskSpec
 
 TEXT_CLASSIFICATION = TaskSpec(
     name="text-classification",
@@ -9,5 +9,6 @@ TEXT_CLASSIFICATION = TaskSpec(
     learning_rates=(1e-4, 5e-5),
     free_text_features=("text",),
     length_features=("num_words",),
+    strategy_learning_rates=BERT_STRATEGY_LEARNING_RATES,
     tuner_objective="val_accuracy",
 )

@@ -94,7 +94,7 @@ def test_epoch_progress_draws_batches_of_each_epoch_on_a_terminal_only():
 def test_tuner_trials_are_named_for_tensorboard_with_their_hparams_and_progress_label(tmp_path):
     import keras_tuner
 
-    from kerasknow.training.tuner_search import RandomSearch
+    from kerasknow.training.knowledge_tuner import KnowledgeTuner
 
     x, y = _data(32)
     labels = []
@@ -107,9 +107,9 @@ def test_tuner_trials_are_named_for_tensorboard_with_their_hparams_and_progress_
     def build(hp):
         return _model(hp.Choice("learning_rate", [0.1, 0.01]))
 
-    tuner = RandomSearch(build, objective=keras_tuner.Objective("val_loss", "min"), max_trials=2, seed=0,
-                         directory=str(tmp_path / "work"), project_name="p", overwrite=True,
-                         session_prefix="20260314-102233")
+    oracle = keras_tuner.oracles.RandomSearchOracle(keras_tuner.Objective("val_loss", "min"), max_trials=2, seed=0)
+    tuner = KnowledgeTuner(oracle, build, directory=str(tmp_path / "work"), project_name="p", overwrite=True,
+                           session_prefix="20260314-102233")
     board = tf.keras.callbacks.TensorBoard(log_dir=str(tmp_path / "tuning"))
     tuner.search(x, y, validation_data=(x, y), epochs=1, verbose=0, callbacks=[board, Spy()])
     assert sorted(os.listdir(tmp_path / "tuning")) == ["trial-0", "trial-1"]
