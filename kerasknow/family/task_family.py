@@ -64,6 +64,16 @@ class TaskFamily(abc.ABC):
         """Yields usable records from `config.data`; calls `report.accept()` for each one and
         `report.reject(source, line, reason)` for every unusable one."""
 
+    def read_parts(self, config: RunConfig) -> List[str]:
+        """The pieces of `config.data` that ingest reads independently, in parallel (Beam).
+
+        Each part is read as `config.data` on its own with `read`, and the parts' records and
+        rejects, taken in this order, are exactly what `read` gives for the whole of `config.data`.
+        By default the data is one part; families whose data can be a folder of files read each
+        file as a part. Raises `DataError` for data `read` would refuse as a whole (a missing path).
+        """
+        return [config.data]
+
     @abc.abstractmethod
     def to_example(self, record: KnowledgeRecord):
         """Returns the `tf.train.Example` for a record."""

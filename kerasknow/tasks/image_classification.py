@@ -1,7 +1,6 @@
 """The image-classification task family: a pretrained backbone with a new head, two phases."""
 import collections
 import logging
-import os
 from typing import Any, Dict, List
 
 from kerasknow.config import RunConfig, setting
@@ -45,11 +44,12 @@ class ImageClassification(TaskFamily):
     # off on CPUs under "auto" (the class defaults); docs/performance.md.
 
     def read(self, config: RunConfig, report: RejectsReport):
+        from kerasknow.data import knowledge_files as kf
         from kerasknow.images.idx_reader import IdxReader, is_idx_data
         from kerasknow.images.image_folder_reader import ImageFolderReader
 
         fmt = config.ingest.input_format
-        if fmt == "idx" or (fmt == "auto" and os.path.exists(config.data) and is_idx_data(config.data)):
+        if fmt == "idx" or (fmt == "auto" and kf.exists(config.data) and is_idx_data(config.data)):
             return IdxReader(config.data).read(report)
         return ImageFolderReader(config.data).read(report)
 

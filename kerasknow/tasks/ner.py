@@ -55,6 +55,11 @@ class NamedEntityRecognition(TaskFamily):
 
         return records()
 
+    def read_parts(self, config: RunConfig) -> List[str]:
+        from kerasknow.ner.conll_reader import ConllReader
+
+        return list(ConllReader(config.data, tag_column=config.ingest.tag_column).files)
+
     def to_example(self, record: KnowledgeRecord):
         tokens = record.features["tokens"]
         # num_tokens: the length distribution TFDV's drift comparator watches between updates.

@@ -35,6 +35,13 @@ class TextClassification(TaskFamily):
         reader = TextClassificationReader(config.data, ingest.input_format, ingest.text_column, ingest.label_column)
         return reader.read(report)
 
+    def read_parts(self, config: RunConfig) -> List[str]:
+        from kerasknow.text.text_classification_reader import TextClassificationReader
+
+        ingest = config.ingest
+        reader = TextClassificationReader(config.data, ingest.input_format, ingest.text_column, ingest.label_column)
+        return reader.files()
+
     def to_example(self, record: KnowledgeRecord):
         # num_words: the length distribution TFDV's drift comparator watches between updates.
         return encode_features({**record.features, "num_words": len(str(record.features["text"]).split())})
