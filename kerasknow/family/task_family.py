@@ -116,6 +116,16 @@ class TaskFamily(abc.ABC):
         """Checks TFDV lacks, over decoded examples per split (`{"train": [...], "eval": [...]}`,
         each example a dict feature name -> Python value(s))."""
 
+    def knowledge_checks_transform(self, config: RunConfig):
+        """`knowledge_checks` as a Beam `PTransform` over the whole data set, or None.
+
+        The transform takes a PCollection of `(split, serialised tf.Example)` and gives one element,
+        the list of `Finding`s `knowledge_checks` gives on the same examples, combining per key
+        and globally so no worker holds every example. None (the default): the validator decodes
+        the examples and calls `knowledge_checks` in memory.
+        """
+        return None
+
     # ---- model ---------------------------------------------------------------------------
     @abc.abstractmethod
     def build_model(self, hp, ctx: TrainContext):

@@ -57,6 +57,11 @@ class TextClassification(TaskFamily):
         texts = [ex["text"][0].decode("utf-8") for exs in splits.values() for ex in exs if ex.get("text")]
         return text_classification_checks(splits, config, token_lengths(texts, config.model.checkpoint))
 
+    def knowledge_checks_transform(self, config: RunConfig):
+        from kerasknow.text.text_checks_transform import TextClassificationChecks
+
+        return TextClassificationChecks(config)
+
     def build_model(self, hp, ctx: TrainContext):
         from kerasknow.models.checkpoints import resolve_checkpoint
         from kerasknow.text.bert_sequence_classifier import build_bert_sequence_classifier
