@@ -17,7 +17,7 @@ import importlib
 
 #: Every benchmark, in the order `python -m bench` runs them.
 BENCHMARKS = ("text_throughput", "xla_cpu_flags", "hash_dropout", "precision_xla", "image_throughput",
-              "image_demo_sizing", "predict_startup", "knowledge_update")
+              "image_demo_sizing", "predict_startup", "knowledge_update", "ingest_scale")
 
 
 def load_benchmark(name: str):
