@@ -98,6 +98,11 @@ class NamedEntityRecognition(TaskFamily):
 
         return ner_checks(splits, config)
 
+    def knowledge_checks_transform(self, config: RunConfig):
+        from kerasknow.ner.ner_checks_transform import NerChecks
+
+        return NerChecks(config)
+
     def default_epochs(self, ctx: TrainContext) -> int:
         from kerasknow.ner.ner_schedule import ner_default_epochs
 
