@@ -75,6 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-tune", action="store_true", help="skip the Keras Tuner search (default: tune)")
     _add_verbose_flag(run)
 
+    val = sub.add_parser("validate", help="ingest and validate knowledge only (no training): the knowledge report",
+                         description="Runs the first half of the pipeline on --data: ingest (the rejects report), "
+                         "TFDV statistics and schema, and the knowledge checks; prints the knowledge report. Exits 1 "
+                         "when it has errors (or ingest failed), 0 otherwise: what a data owner runs before handing "
+                         "knowledge over. Add --beam-arg=--direct_running_mode=multi_processing "
+                         "--beam-arg=--direct_num_workers=N for N local processes, or a cluster runner's flags. "
+                         f"Reports in OUTPUT/reports/<run>/; metadata in OUTPUT/validate/; the log in OUTPUT/{LOG_NAME}.")
+    _add_config_flags(val)
+    _add_verbose_flag(val)
+
     runs = sub.add_parser("runs", help="the pipeline runs of an output folder, from ML Metadata",
                           description="A table of the runs under an output folder: when, data, records used and "
                           "rejected, model, accuracy and F1, blessed or not, pushed version.")
@@ -188,6 +198,27 @@ def _compile(args) -> int:
     return 0
 
 
+def _validate(args) -> int:
+    from kerasknow.run_log import quiet_run
+
+    cfg = config_from_args(args)
+    check_data(cfg)
+    with quiet_run(cfg.output, verbose=args.verbose) as console:
+        from kerasknow.validate_run import validate_local
+
+        result = validate_local(cfg, beam_pipeline_args=args.beam_args, console=console)
+        if result.report_text:
+            console.line(result.report_text.rstrip("\n"))
+        verdict = "FAILED" if result.errors or result.failure else "passed"
+        console.line(f"[kerasknow] validation {verdict}: run {result.run_id}: {result.errors} errors, "
+                     f"{result.warnings} warnings" + (f"; {result.failure}" if result.failure and
+                                                     not result.report_text else ""))
+        console.line(f"  reports: {cfg.reports_dir(result.run_id)}  (ingest/rejects.txt, validation/report.txt, "
+                     "validation/statistics.html)")
+        console.line(f"  log:     {log_path(cfg.output)}")
+    return 1 if result.errors or result.failure else 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # The serving commands own their flags (and --help); hand them the rest of the line untouched.
@@ -214,6 +245,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             return doctor_main()
         if args.command == "run":
             return _run(args)
+        if args.command == "validate":
+            return _validate(args)
         if args.command == "runs":
             from kerasknow.runs_table import runs_main
 

@@ -127,7 +127,7 @@ def train_context(config, labels, files, out_dir: str, family=None):
     Args:
         config: The run config.
         labels: The label vocabulary.
-        files: Split name -> TFRecord file (`ingest_to_splits`'s second value).
+        files: Split name -> TFRecord file (`ingest_to_splits`'s second value) or list of files.
         out_dir: Parent of the run's `run/` (TensorBoard) and `export/` folders.
         family: The task family whose plan to detect; `config.task`'s by default.
 
@@ -138,8 +138,11 @@ def train_context(config, labels, files, out_dir: str, family=None):
     from kerasknow.training.train_context import TrainContext
 
     family = family or get_task_family(config.task)
-    return TrainContext(config=config, labels=list(labels), train_files=[files["train"]],
-                        eval_files=[files["eval"]], model_run_dir=os.path.join(out_dir, "run"),
+    def listed(value):
+        return list(value) if isinstance(value, (list, tuple)) else [value]
+
+    return TrainContext(config=config, labels=list(labels), train_files=listed(files["train"]),
+                        eval_files=listed(files["eval"]), model_run_dir=os.path.join(out_dir, "run"),
                         serving_model_dir=os.path.join(out_dir, "export"), hyperparameters={}).with_plan(family)
 
 
@@ -164,12 +167,13 @@ def exported_model(config, examples, root: str):
     import keras_tuner
     from tfx.types import standard_artifacts
 
+    from kerasknow.components.component_io import split_files
     from kerasknow.data.label_vocabulary import read_labels
-    from kerasknow.data.write_examples import split_file
     from kerasknow.family.registry import get_task_family
 
     family = get_task_family(config.task)
-    files = {s: split_file(examples.uri, s) for s in ("train", "eval")}
+    # KnowledgeExampleGen writes Beam's shards: a list of files per split.
+    files = {s: split_files(examples, s) for s in ("train", "eval")}
     ctx = train_context(config, read_labels(examples.uri), files, os.path.join(root, "run"), family)
     model = artifact(standard_artifacts.Model, os.path.join(root, "model"))
     family.export(family.build_model(keras_tuner.HyperParameters(), ctx), os.path.join(model.uri, "Format-Serving"),

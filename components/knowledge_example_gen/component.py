@@ -55,9 +55,9 @@ class KnowledgeExampleGen(base_component.BaseComponent):
     """
 
     SPEC_CLASS = KnowledgeExampleGenSpec
-    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
     #: The config it reads: TFX re-runs ingest exactly when these change (or the files do).
-    CONFIG_SECTIONS = ("data", "ingest")
+    CONFIG_SECTIONS = executor.CONFIG_SECTIONS
 
     def __init__(self, config: RunConfig):
         super().__init__(spec=KnowledgeExampleGenSpec(**{

@@ -37,7 +37,7 @@ class KnowledgeValidator(base_component.BaseComponent):
     """
 
     SPEC_CLASS = KnowledgeValidatorSpec
-    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
     CONFIG_SECTIONS = ("ingest", "validation", "model", "update")
 
     def __init__(self, examples: types.BaseChannel, statistics: types.BaseChannel,

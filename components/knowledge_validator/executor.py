@@ -11,13 +11,17 @@ from tfx.types import artifact_utils
 from kerasknow.components.component_io import copy_tree, write_text
 from kerasknow.components.component_keys import (ANOMALIES_KEY, EXAMPLES_KEY, KEPT_SCHEMA_KEY, PREVIOUS_MODEL_KEY,
                                                  REPORT_KEY, SCHEMA_KEY, STATISTICS_KEY)
-from kerasknow.components.knowledge_executor import KnowledgeExecutor, StepContext
+from kerasknow.components.knowledge_beam_executor import KnowledgeBeamExecutor
+from kerasknow.components.knowledge_executor import StepContext
+from kerasknow.components.knowledge_validator.beam_checks import run_beam_checks
 from kerasknow.components.knowledge_validator.statistics_page import STATISTICS_HTML, statistics_page
 from kerasknow.errors import KnowledgeValidationError
 from kerasknow.progress import open_bar
 from kerasknow.validation.finding import SEVERITIES, Finding
 
 SCHEMA_FILE = "schema.pbtxt"
+#: The Beam checks' results in the report artifact while the step runs (removed after).
+BEAM_WORK_DIR = ".beam"
 logger = logging.getLogger(__name__)
 
 
@@ -152,8 +156,8 @@ def without_drift(anomalies):
     return out
 
 
-class Executor(KnowledgeExecutor):
-    """Runs TFDV validation and the family's checks; raises on error findings."""
+class Executor(KnowledgeBeamExecutor):
+    """Runs TFDV validation and the family's checks (a Beam pipeline); raises on error findings."""
 
     def run(self, step: StepContext) -> None:
         import tensorflow_data_validation as tfdv
@@ -181,11 +185,22 @@ class Executor(KnowledgeExecutor):
         anomalies_artifact, report_artifact = step.outputs[ANOMALIES_KEY], step.outputs[REPORT_KEY]
 
         splits = artifact_utils.decode_split_names(examples.split_names)
-        decoded = {split: read_split(examples, split) for split in splits}
-        new_all = [ex for exs in decoded.values() for ex in exs]
+        # The family's checks over the whole data set as a Beam pipeline where it has them (no
+        # example held in memory); an update compares every new example with the old knowledge
+        # base, so it decodes them, as do families without Beam checks.
+        checks = family.knowledge_checks_transform(cfg) if previous is None else None
+        if checks is None:
+            decoded = {split: read_split(examples, split) for split in splits}
+            new_all = [ex for exs in decoded.values() for ex in exs]
+            counts = {split: len(exs) for split, exs in decoded.items()}
+            new_labels = {label for ex in new_all for label in family.example_labels(ex)}
+        else:
+            beam_findings, counts, labels = run_beam_checks(
+                self._make_beam_pipeline(), examples.uri, splits, cfg.task, checks,
+                os.path.join(report_artifact.uri, BEAM_WORK_DIR))
+            new_labels = set(labels)
         old_labels = read_labels(previous.knowledge) if previous is not None else []
-        added = admit_labels(schema, spec.label_feature,
-                             {label for ex in new_all for label in family.example_labels(ex)})
+        added = admit_labels(schema, spec.label_feature, new_labels)
         if previous is not None:
             set_drift_comparators(schema, spec.label_feature, spec.length_features, cfg.validation.label_drift,
                                   cfg.validation.length_drift)
@@ -205,13 +220,13 @@ class Executor(KnowledgeExecutor):
             findings += tfdv_findings(split, without_drift(anomalies))
             progress.update(1)
 
-        findings += family.knowledge_checks(decoded, cfg)
+        findings += family.knowledge_checks(decoded, cfg) if checks is None else beam_findings
         if previous is not None:
             old_examples = [ex for split in ("train", "eval") for ex, _ in read_uri_split(previous.knowledge, split)]
             findings += update_findings(family, cfg, new_all, old_examples, old_labels,
                                         [label for label in added if label not in old_labels])
         progress.update(1)
-        data_stats = {f"examples_{s}": len(v) for s, v in decoded.items()}
+        data_stats = {f"examples_{s}": n for s, n in counts.items()}
 
         text = render_report(findings, data_stats)
         data = examples.get_string_custom_property("data") if examples.has_custom_property("data") else ""

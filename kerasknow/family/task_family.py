@@ -64,6 +64,16 @@ class TaskFamily(abc.ABC):
         """Yields usable records from `config.data`; calls `report.accept()` for each one and
         `report.reject(source, line, reason)` for every unusable one."""
 
+    def read_parts(self, config: RunConfig) -> List[str]:
+        """The pieces of `config.data` that ingest reads independently, in parallel (Beam).
+
+        Each part is read as `config.data` on its own with `read`, and the parts' records and
+        rejects, taken in this order, are exactly what `read` gives for the whole of `config.data`.
+        By default the data is one part; families whose data can be a folder of files read each
+        file as a part. Raises `DataError` for data `read` would refuse as a whole (a missing path).
+        """
+        return [config.data]
+
     @abc.abstractmethod
     def to_example(self, record: KnowledgeRecord):
         """Returns the `tf.train.Example` for a record."""
@@ -105,6 +115,16 @@ class TaskFamily(abc.ABC):
     def knowledge_checks(self, splits: Dict[str, List[Dict[str, Any]]], config: RunConfig) -> List[Finding]:
         """Checks TFDV lacks, over decoded examples per split (`{"train": [...], "eval": [...]}`,
         each example a dict feature name -> Python value(s))."""
+
+    def knowledge_checks_transform(self, config: RunConfig):
+        """`knowledge_checks` as a Beam `PTransform` over the whole data set, or None.
+
+        The transform takes a PCollection of `(split, serialised tf.Example)` and gives one element,
+        the list of `Finding`s `knowledge_checks` gives on the same examples, combining per key
+        and globally so no worker holds every example. None (the default): the validator decodes
+        the examples and calls `knowledge_checks` in memory.
+        """
+        return None
 
     # ---- model ---------------------------------------------------------------------------
     @abc.abstractmethod

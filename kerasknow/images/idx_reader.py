@@ -7,6 +7,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from kerasknow.data import knowledge_files as kf
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
 from kerasknow.errors import DataError
@@ -28,13 +29,12 @@ _LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
 
 
 def _read_bytes(path: str) -> bytes:
+    import tensorflow as tf
+
     try:
-        if path.endswith(".gz"):
-            with gzip.open(path, "rb") as f:
-                return f.read()
-        with open(path, "rb") as f:
-            return f.read()
-    except (OSError, EOFError) as e:
+        data = kf.read_bytes(path)
+        return gzip.decompress(data) if path.endswith(".gz") else data
+    except (OSError, EOFError, tf.errors.OpError) as e:
         raise DataError(f"Cannot read the IDX file {path}: {e}. Expected an IDX file, gzip-compressed "
                         "when its name ends in .gz.") from e
 
@@ -78,6 +78,11 @@ def read_idx(path: str, magic: int, what: str) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
 
 
+def _folder_of(path: str) -> str:
+    """The folder holding the file `path` (`"."` for a bare local file name)."""
+    return path.rsplit("/", 1)[0] if "/" in path.rstrip("/") else "."
+
+
 def find_idx_pairs(data: str) -> List[Tuple[str, str]]:
     """`(images, labels)` IDX file pairs in a folder, or the pair of one images file.
 
@@ -87,14 +92,14 @@ def find_idx_pairs(data: str) -> List[Tuple[str, str]]:
     Raises:
         DataError: When no images file is found, or an images file has no labels file.
     """
-    if os.path.isdir(data):
-        images = sorted(os.path.join(data, n) for n in os.listdir(data) if _IMAGES_RE.match(n))
+    if kf.isdir(data):
+        images = [kf.join(data, n) for n in kf.listdir(data) if _IMAGES_RE.match(n)]
         if not images:
             raise DataError(
                 f"No IDX images file in {data}. Expected files named <prefix>-images-idx3-ubyte[.gz] "
                 "with <prefix>-labels-idx1-ubyte[.gz] beside them (e.g. train-images-idx3-ubyte.gz)."
             )
-    elif os.path.isfile(data) and _IMAGES_RE.match(os.path.basename(data)):
+    elif kf.isfile(data) and _IMAGES_RE.match(kf.basename(data)):
         images = [data]
     else:
         raise DataError(
@@ -103,15 +108,15 @@ def find_idx_pairs(data: str) -> List[Tuple[str, str]]:
         )
     pairs = []
     for path in images:
-        m = _IMAGES_RE.match(os.path.basename(path))
-        folder = os.path.dirname(path)
-        candidates = [os.path.join(folder, f"{m.group('prefix')}-labels{sep}idx1-ubyte{gz}")
+        m = _IMAGES_RE.match(kf.basename(path))
+        folder = _folder_of(path)
+        candidates = [kf.join(folder, f"{m.group('prefix')}-labels{sep}idx1-ubyte{gz}")
                       for sep in ("-", ".") for gz in (".gz", "")]
-        found = [c for c in candidates if os.path.isfile(c)]
+        found = [c for c in candidates if kf.isfile(c)]
         if not found:
             raise DataError(
                 f"The IDX images file {path} has no labels file. Expected one of "
-                f"{[os.path.basename(c) for c in candidates]} in {folder}."
+                f"{[kf.basename(c) for c in candidates]} in {folder}."
             )
         pairs.append((path, found[0]))
     return pairs
@@ -119,9 +124,9 @@ def find_idx_pairs(data: str) -> List[Tuple[str, str]]:
 
 def is_idx_data(path: str) -> bool:
     """Whether `path` is an IDX images file or a folder holding one."""
-    if os.path.isdir(path):
-        return any(_IMAGES_RE.match(name) for name in os.listdir(path))
-    return bool(_IMAGES_RE.match(os.path.basename(path)))
+    if kf.isdir(path):
+        return any(_IMAGES_RE.match(name) for name in kf.listdir(path))
+    return bool(_IMAGES_RE.match(kf.basename(path)))
 
 
 def is_fashion_mnist(data: str, label_files: Sequence[str]) -> bool:
@@ -131,8 +136,10 @@ def is_fashion_mnist(data: str, label_files: Sequence[str]) -> bool:
     "fashion" (case-insensitive), or a labels file is an official Fashion-MNIST labels file (its
     decompressed SHA-256 is known).
     """
-    folder = data if os.path.isdir(data) else os.path.dirname(os.path.abspath(data))
-    names = [os.path.basename(os.path.abspath(folder))] + [os.path.basename(p) for p in label_files]
+    folder = data if kf.isdir(data) else _folder_of(data)
+    if "://" not in folder:
+        folder = os.path.abspath(folder)  # a local "." or "": the name of the folder it stands for
+    names = [kf.basename(folder)] + [kf.basename(p) for p in label_files]
     if any("fashion" in name.lower() for name in names):
         return True
     return any(hashlib.sha256(_read_bytes(p)).hexdigest() in _FASHION_LABEL_SHA256 for p in label_files)
@@ -174,11 +181,10 @@ class IdxReader:
         self.label_names = list(label_names) if label_names is not None else self._names()
 
     def _names(self) -> Optional[List[str]]:
-        folder = self.data if os.path.isdir(self.data) else os.path.dirname(self.data)
-        names_file = os.path.join(folder, LABEL_NAMES_FILE)
-        if os.path.isfile(names_file):
-            with open(names_file, encoding="utf-8") as f:
-                names = [line.strip() for line in f if line.strip()]
+        folder = self.data if kf.isdir(self.data) else _folder_of(self.data)
+        names_file = kf.join(folder, LABEL_NAMES_FILE)
+        if kf.isfile(names_file):
+            names = [line.strip() for line in kf.read_bytes(names_file).decode("utf-8").splitlines() if line.strip()]
             if not names:
                 raise DataError(f"{names_file} is empty. Expected one class name per line (line i = label i).")
             return names

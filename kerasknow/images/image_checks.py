@@ -1,13 +1,12 @@
 """Knowledge checks for labelled images that TFDV lacks."""
 import collections
+import dataclasses
 import hashlib
 from typing import Any, Dict, List
 
-import numpy as np
-
 from kerasknow.config import RunConfig, setting
 from kerasknow.validation.finding import Finding
-from kerasknow.validation.label_count_findings import label_count_findings
+from kerasknow.validation.label_count_findings import counted_label_findings
 
 #: Images with a side below this are reported (they are upsampled, and carry little detail).
 SMALL_IMAGE_SIDE = 32
@@ -31,24 +30,125 @@ def _hash(example) -> str:
     return "bytes:" + hashlib.sha256(_first(example, "image", b"")).hexdigest()
 
 
-def _undecodable(examples: List[Dict[str, List[Any]]]) -> List[Dict[str, str]]:
-    """Examples whose `image` TensorFlow's `decode_image` (what training and serving use) rejects."""
+def decode_problem(data: bytes) -> str:
+    """Why TensorFlow's `decode_image` (what training and serving use) rejects `data`; "" when it decodes."""
     import tensorflow as tf
 
-    bad = []
-    for split, ex in examples:
-        data = _first(ex, "image", b"")
-        try:
-            tf.io.decode_image(data, channels=3, expand_animations=False)
-        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as e:
-            bad.append({"split": split, "image_sha256": _hash(ex), "label": _label(ex),
-                        "error": str(e).splitlines()[0][:200]})
-    return bad
+    try:
+        tf.io.decode_image(data, channels=3, expand_animations=False)
+    except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as e:
+        return str(e).splitlines()[0][:200]
+    return ""
 
 
-def _distribution(values: List[int]) -> Dict[str, float]:
-    array = np.asarray(values)
-    return {"min": int(array.min()), "median": float(np.median(array)), "max": int(array.max())}
+def example_facts(split: str, example: Dict[str, List[Any]]) -> Dict[str, Any]:
+    """What the image checks read of one decoded example (the Beam transform's row)."""
+    return {"split": split, "hash": _hash(example), "label": _label(example),
+            "height": int(_first(example, "height", 0)), "width": int(_first(example, "width", 0)),
+            "channels": int(_first(example, "channels", 0)), "has_size": bool(example.get("height"))
+            and bool(example.get("width")), "has_channels": bool(example.get("channels")),
+            "problem": decode_problem(_first(example, "image", b""))}
+
+
+def _histogram_median(histogram: Dict[int, int]) -> float:
+    """`np.median` of the values a `value -> count` histogram holds."""
+    items = sorted((int(v), c) for v, c in histogram.items())
+    n = sum(c for _, c in items)
+
+    def nth(index):
+        seen = 0
+        for value, count in items:
+            seen += count
+            if index < seen:
+                return value
+        raise IndexError(index)
+
+    return float(nth(n // 2)) if n % 2 else (nth(n // 2 - 1) + nth(n // 2)) / 2
+
+
+def _distribution(histogram: Dict[int, int]) -> Dict[str, float]:
+    return {"min": int(min(histogram)), "median": _histogram_median(histogram), "max": int(max(histogram))}
+
+
+#: Examples a finding lists, at most.
+UNDECODABLE_EXAMPLES = 10
+CONFLICT_EXAMPLES = 10
+DUPLICATE_EXAMPLES = 5
+
+
+@dataclasses.dataclass
+class ImageAggregates:
+    """What the image checks measure over the whole data set: counts, histograms, capped examples.
+
+    Capped examples are the first by image hash (then split and label): an order every Beam
+    worker computes alike.
+    """
+
+    total: int
+    undecodable: int
+    undecodable_examples: List[Dict[str, str]]
+    heights: Dict[int, int]
+    widths: Dict[int, int]
+    small: int
+    channels: Dict[int, int]
+    train_labels: Dict[str, int]
+    eval_labels: Dict[str, int]
+    conflicts: int
+    conflict_examples: List[Dict[str, Any]]
+    duplicate_rows: int
+    duplicate_examples: List[str]
+    leaked: int
+    leaked_eval_rows: int
+    leaked_train_rows: int
+    leaked_examples: List[str]
+    train_heights: Dict[int, int]
+    train_widths: Dict[int, int]
+    train_channels: Dict[str, int]
+
+
+def hash_group(values) -> Dict[str, Any]:
+    """Per image hash: examples, labels, examples per split (what `CombinePerKey` keeps per image)."""
+    group = {"n": 0, "labels": set(), "splits": collections.Counter()}
+    for split, label in values:
+        group["n"] += 1
+        group["labels"].add(label)
+        group["splits"][split] += 1
+    return group
+
+
+def aggregate_facts(facts: List[Dict[str, Any]]) -> ImageAggregates:
+    """`ImageAggregates` from every example's `example_facts`, in memory."""
+    from kerasknow.images.image_size_choice import channel_name
+
+    by_hash = collections.defaultdict(list)
+    for f in facts:
+        by_hash[f["hash"]].append((f["split"], f["label"]))
+    groups = {h: hash_group(v) for h, v in by_hash.items()}
+    bad = sorted(({"split": f["split"], "image_sha256": f["hash"], "label": f["label"], "error": f["problem"]}
+                  for f in facts if f["problem"]), key=lambda b: (b["image_sha256"], b["split"], b["label"]))
+    conflicts = sorted(h for h, g in groups.items() if len(g["labels"]) > 1)
+    repeated = sorted(h for h, g in groups.items() if g["n"] > 1)
+    leaked = sorted(h for h, g in groups.items() if g["splits"]["train"] and g["splits"]["eval"])
+    train = [f for f in facts if f["split"] == "train"]
+    return ImageAggregates(
+        total=len(facts), undecodable=len(bad), undecodable_examples=bad[:UNDECODABLE_EXAMPLES],
+        heights=dict(collections.Counter(f["height"] for f in facts)),
+        widths=dict(collections.Counter(f["width"] for f in facts)),
+        small=sum(1 for f in facts if min(f["height"], f["width"]) < SMALL_IMAGE_SIDE),
+        channels=dict(collections.Counter(f["channels"] for f in facts)),
+        train_labels=dict(collections.Counter(f["label"] for f in train)),
+        eval_labels=dict(collections.Counter(f["label"] for f in facts if f["split"] == "eval")),
+        conflicts=len(conflicts),
+        conflict_examples=[{"image_sha256": h, "labels": sorted(groups[h]["labels"])}
+                           for h in conflicts[:CONFLICT_EXAMPLES]],
+        duplicate_rows=sum(g["n"] - 1 for g in groups.values() if g["n"] > 1),
+        duplicate_examples=repeated[:DUPLICATE_EXAMPLES],
+        leaked=len(leaked), leaked_eval_rows=sum(groups[h]["splits"]["eval"] for h in leaked),
+        leaked_train_rows=sum(groups[h]["splits"]["train"] for h in leaked),
+        leaked_examples=leaked[:DUPLICATE_EXAMPLES],
+        train_heights=dict(collections.Counter(f["height"] for f in train if f["has_size"])),
+        train_widths=dict(collections.Counter(f["width"] for f in train if f["has_size"])),
+        train_channels=dict(collections.Counter(channel_name(f["channels"]) for f in train if f["has_channels"])))
 
 
 def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], config: RunConfig) -> List[Finding]:
@@ -74,26 +174,31 @@ def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], c
     findings = image_classification_checks({"train": train, "eval": evals}, RunConfig())
     ```
     """
+    rows = [(split, ex) for split, exs in splits.items() for ex in exs]
+    if not rows:
+        return [Finding("no_examples", "error", "There are no examples to check.", {})]
+    return image_findings(aggregate_facts([example_facts(split, ex) for split, ex in rows]), config)
+
+
+def image_findings(agg: ImageAggregates, config: RunConfig) -> List[Finding]:
+    """The image checks' findings from their aggregates (in memory or from Beam alike)."""
     checks = config.validation
     findings: List[Finding] = []
-    rows = [(split, ex) for split, exs in splits.items() for ex in exs]
-    total = len(rows)
+    total = agg.total
     if not total:
         return [Finding("no_examples", "error", "There are no examples to check.", {})]
 
-    bad = _undecodable(rows)
-    if bad:
+    if agg.undecodable:
+        bad = agg.undecodable_examples
         findings.append(Finding(
             "undecodable_images", "error",
-            f"{len(bad)} of {total} images cannot be decoded by TensorFlow's decode_image (first: "
-            f"{bad[0]['error']}). Re-ingest them as PNG or JPEG.", {"count": len(bad), "examples": bad[:10]},
-            {"data/undecodable_images": len(bad)}))
+            f"{agg.undecodable} of {total} images cannot be decoded by TensorFlow's decode_image (first: "
+            f"{bad[0]['error']}). Re-ingest them as PNG or JPEG.", {"count": agg.undecodable, "examples": bad},
+            {"data/undecodable_images": agg.undecodable}))
 
-    heights = [int(_first(ex, "height", 0)) for _, ex in rows]
-    widths = [int(_first(ex, "width", 0)) for _, ex in rows]
-    if all(heights) and all(widths):
-        small = sum(1 for h, w in zip(heights, widths) if min(h, w) < SMALL_IMAGE_SIDE)
-        details = {"height": _distribution(heights), "width": _distribution(widths), "small": small,
+    if 0 not in agg.heights and 0 not in agg.widths:
+        small = agg.small
+        details = {"height": _distribution(agg.heights), "width": _distribution(agg.widths), "small": small,
                    "small_side": SMALL_IMAGE_SIDE}
         text = (f"Image sizes: height min {details['height']['min']}, median {details['height']['median']:g}, "
                 f"max {details['height']['max']}; width min {details['width']['min']}, median "
@@ -105,29 +210,23 @@ def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], c
                                 {"data/median_height": details["height"]["median"],
                                  "data/median_width": details["width"]["median"], "data/small_images": small}))
 
-    channels = collections.Counter(int(_first(ex, "channels", 0)) for _, ex in rows)
+    channels = agg.channels
     names = {1: "grey", 2: "grey+alpha", 3: "RGB", 4: "RGBA/CMYK", 0: "unknown"}
     findings.append(Finding("image_channels", "info",
                             "Channels of the original images (all are trained as RGB): "
                             + ", ".join(f"{names.get(c, c)}={n}" for c, n in sorted(channels.items())) + ".",
                             {str(c): n for c, n in sorted(channels.items())}))
 
-    findings.extend(label_count_findings((_label(ex) for ex in splits.get("train", [])),
-                                         (_label(ex) for ex in splits.get("eval", [])),
-                                         checks.min_examples_per_label, noun="images"))
+    findings.extend(counted_label_findings(agg.train_labels, agg.eval_labels, checks.min_examples_per_label,
+                                           noun="images"))
 
-    by_hash: Dict[str, List[tuple]] = collections.defaultdict(list)
-    for split, ex in rows:
-        by_hash[_hash(ex)].append((split, _label(ex)))
-    conflicts = {h: sorted({lab for _, lab in v}) for h, v in by_hash.items() if len({lab for _, lab in v}) > 1}
-    if conflicts:
+    if agg.conflicts:
         findings.append(Finding(
             "conflicting_labels", "error" if checks.fail_on_conflicting_labels else "warning",
-            f"{len(conflicts)} images appear with different labels (identical pixels). Fix their labels or "
+            f"{agg.conflicts} images appear with different labels (identical pixels). Fix their labels or "
             f"set {setting('validation.fail_on_conflicting_labels')}: false.",
-            {"count": len(conflicts),
-             "examples": [{"image_sha256": h, "labels": labs} for h, labs in list(conflicts.items())[:10]]}))
-    duplicate_rows = sum(len(v) - 1 for v in by_hash.values() if len(v) > 1)
+            {"count": agg.conflicts, "examples": list(agg.conflict_examples)}))
+    duplicate_rows = agg.duplicate_rows
     if duplicate_rows:
         fraction = duplicate_rows / total
         findings.append(Finding(
@@ -135,18 +234,31 @@ def image_classification_checks(splits: Dict[str, List[Dict[str, List[Any]]]], c
             f"{duplicate_rows} images ({fraction:.1%}) repeat an earlier image exactly"
             + (f", above max_duplicate_fraction={checks.max_duplicate_fraction:.1%}"
                if fraction > checks.max_duplicate_fraction else "") + ".",
-            {"count": duplicate_rows, "fraction": fraction,
-             "examples": [h for h, v in by_hash.items() if len(v) > 1][:5]},
+            {"count": duplicate_rows, "fraction": fraction, "examples": list(agg.duplicate_examples)},
             {"data/duplicate_fraction": fraction}))
-    leaked = {h: v for h, v in by_hash.items() if {"train", "eval"} <= {s for s, _ in v}}
-    if leaked:
-        eval_rows = sum(1 for v in leaked.values() for s, _ in v if s == "eval")
+    if agg.leaked:
         findings.append(Finding(
             "train_eval_leakage", "warning",
-            f"{len(leaked)} distinct images are in both train and eval ({eval_rows} eval examples): eval "
+            f"{agg.leaked} distinct images are in both train and eval ({agg.leaked_eval_rows} eval examples): eval "
             "accuracy on them measures memory, not generalisation. Deduplicate or re-split by content hash.",
-            {"distinct_images": len(leaked), "eval_examples": eval_rows,
-             "train_examples": sum(1 for v in leaked.values() for s, _ in v if s == "train"),
-             "examples": list(leaked)[:5]},
-            {"data/train_eval_leaked_images": len(leaked)}))
+            {"distinct_images": agg.leaked, "eval_examples": agg.leaked_eval_rows,
+             "train_examples": agg.leaked_train_rows, "examples": list(agg.leaked_examples)},
+            {"data/train_eval_leaked_images": agg.leaked}))
     return findings
+
+
+def input_size_finding(agg: ImageAggregates, config: RunConfig) -> List[Finding]:
+    """`image_input_size` (info): the size the model will see, from the train split's median sizes."""
+    from kerasknow.images.backbones import pretrained_image_size
+    from kerasknow.images.image_size_choice import choose_image_size
+
+    if not agg.train_heights or not agg.train_widths:
+        return []
+    model = config.model
+    choice = choose_image_size(_histogram_median(agg.train_heights), _histogram_median(agg.train_widths),
+                               pretrained_image_size(model.backbone, model.backbone_weights), model.image_size,
+                               dict(agg.train_channels))
+    return [Finding("image_input_size", "info",
+                    f"The model will see {choice.describe()}; set {setting('model.image_size')} to choose another size.",
+                    {"size": choice.size, "reason": choice.reason, "channels": dict(agg.train_channels)},
+                    {"data/model_input_size": choice.size})]

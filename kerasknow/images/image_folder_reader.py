@@ -6,6 +6,7 @@ from typing import Iterator, Optional, Tuple
 import numpy as np
 
 from kerasknow.config.settings import setting
+from kerasknow.data import knowledge_files as kf
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
 from kerasknow.errors import DataError
@@ -50,14 +51,13 @@ class ImageFolderReader:
     """
 
     def __init__(self, root: str):
-        if not isinstance(root, (str, os.PathLike)) or not os.path.isdir(root):
+        if not isinstance(root, (str, os.PathLike)) or not kf.isdir(os.fspath(root)):
             raise DataError(
                 f"Image data ({setting('data')}) must be a folder with one subfolder per label (<label>/<image>). "
                 f"Received: data={root!r}"
             )
         self.root = os.fspath(root)
-        self.labels = sorted(d for d in os.listdir(self.root)
-                             if os.path.isdir(os.path.join(self.root, d)))
+        self.labels = [d for d in kf.listdir(self.root) if kf.isdir(kf.join(self.root, d))]
         if not self.labels:
             raise DataError(
                 f"The image folder {self.root} has no label subfolders. Expected <label>/<image> "
@@ -66,16 +66,16 @@ class ImageFolderReader:
 
     def _files(self) -> Iterator[Tuple[Optional[str], str]]:
         """Yields `(label, path)` in a stable order; label None for files outside label folders."""
-        for name in sorted(os.listdir(self.root)):
-            path = os.path.join(self.root, name)
-            if os.path.isfile(path):
+        for name in kf.listdir(self.root):
+            path = kf.join(self.root, name)
+            if not kf.isdir(path):
                 yield None, path
         for label in self.labels:
-            folder = os.path.join(self.root, label)
-            for directory, subdirs, files in os.walk(folder):
+            folder = kf.join(self.root, label)
+            for directory, subdirs, files in kf.walk(folder):
                 subdirs.sort()
                 for name in sorted(files):
-                    yield label, os.path.join(directory, name)
+                    yield label, kf.join(directory, name)
 
     def read(self, report: RejectsReport) -> Iterator[KnowledgeRecord]:
         """Yields one record per usable image; every other file goes to `report`.
@@ -107,8 +107,7 @@ class ImageFolderReader:
         """
         from PIL import Image, UnidentifiedImageError
 
-        with open(path, "rb") as f:
-            data = f.read()
+        data = kf.read_bytes(path)
         if not data:
             return None, "zero-byte file: the file is empty"
         try:

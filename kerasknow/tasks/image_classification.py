@@ -1,10 +1,8 @@
 """The image-classification task family: a pretrained backbone with a new head, two phases."""
-import collections
 import logging
-import os
 from typing import Any, Dict, List
 
-from kerasknow.config import RunConfig, setting
+from kerasknow.config import RunConfig
 from kerasknow.data.example_codec import encode_features
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
@@ -45,11 +43,12 @@ class ImageClassification(TaskFamily):
     # off on CPUs under "auto" (the class defaults); docs/performance.md.
 
     def read(self, config: RunConfig, report: RejectsReport):
+        from kerasknow.data import knowledge_files as kf
         from kerasknow.images.idx_reader import IdxReader, is_idx_data
         from kerasknow.images.image_folder_reader import ImageFolderReader
 
         fmt = config.ingest.input_format
-        if fmt == "idx" or (fmt == "auto" and os.path.exists(config.data) and is_idx_data(config.data)):
+        if fmt == "idx" or (fmt == "auto" and kf.exists(config.data) and is_idx_data(config.data)):
             return IdxReader(config.data).read(report)
         return ImageFolderReader(config.data).read(report)
 
@@ -65,29 +64,18 @@ class ImageClassification(TaskFamily):
         return "bytes:" + hashlib.sha256(example["image"][0]).hexdigest()
 
     def knowledge_checks(self, splits: Dict[str, List[Dict[str, Any]]], config: RunConfig) -> List[Finding]:
-        import numpy as np
+        from kerasknow.images.image_checks import aggregate_facts, example_facts, image_findings, input_size_finding
 
-        from kerasknow.images.backbones import pretrained_image_size
-        from kerasknow.images.image_checks import image_classification_checks
-        from kerasknow.images.image_size_choice import channel_name, choose_image_size
+        rows = [(split, ex) for split, exs in splits.items() for ex in exs]
+        if not rows:
+            return [Finding("no_examples", "error", "There are no examples to check.", {})]
+        aggregates = aggregate_facts([example_facts(split, ex) for split, ex in rows])
+        return image_findings(aggregates, config) + input_size_finding(aggregates, config)
 
-        findings = image_classification_checks(splits, config)
-        train = splits.get("train", [])
-        heights = [ex["height"][0] for ex in train if ex.get("height")]
-        widths = [ex["width"][0] for ex in train if ex.get("width")]
-        if heights and widths:
-            channels = dict(collections.Counter(channel_name(ex["channels"][0]) for ex in train
-                                                if ex.get("channels")))
-            model = config.model
-            choice = choose_image_size(float(np.median(heights)), float(np.median(widths)),
-                                       pretrained_image_size(model.backbone, model.backbone_weights),
-                                       model.image_size, channels)
-            findings.append(Finding("image_input_size", "info",
-                                    f"The model will see {choice.describe()}; set {setting('model.image_size')} "
-                                    "to choose another size.",
-                                    {"size": choice.size, "reason": choice.reason, "channels": channels},
-                                    {"data/model_input_size": choice.size}))
-        return findings
+    def knowledge_checks_transform(self, config: RunConfig):
+        from kerasknow.images.image_checks_transform import ImageClassificationChecks
+
+        return ImageClassificationChecks(config)
 
     def image_size(self, ctx: TrainContext):
         """The model's `ImageSizeChoice`: `model.image_size`, or chosen from the train split's

@@ -55,6 +55,11 @@ class NamedEntityRecognition(TaskFamily):
 
         return records()
 
+    def read_parts(self, config: RunConfig) -> List[str]:
+        from kerasknow.ner.conll_reader import ConllReader
+
+        return list(ConllReader(config.data, tag_column=config.ingest.tag_column).files)
+
     def to_example(self, record: KnowledgeRecord):
         tokens = record.features["tokens"]
         # num_tokens: the length distribution TFDV's drift comparator watches between updates.
@@ -92,6 +97,11 @@ class NamedEntityRecognition(TaskFamily):
         from kerasknow.ner.ner_checks import ner_checks
 
         return ner_checks(splits, config)
+
+    def knowledge_checks_transform(self, config: RunConfig):
+        from kerasknow.ner.ner_checks_transform import NerChecks
+
+        return NerChecks(config)
 
     def default_epochs(self, ctx: TrainContext) -> int:
         from kerasknow.ner.ner_schedule import ner_default_epochs

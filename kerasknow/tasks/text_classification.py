@@ -35,6 +35,13 @@ class TextClassification(TaskFamily):
         reader = TextClassificationReader(config.data, ingest.input_format, ingest.text_column, ingest.label_column)
         return reader.read(report)
 
+    def read_parts(self, config: RunConfig) -> List[str]:
+        from kerasknow.text.text_classification_reader import TextClassificationReader
+
+        ingest = config.ingest
+        reader = TextClassificationReader(config.data, ingest.input_format, ingest.text_column, ingest.label_column)
+        return reader.files()
+
     def to_example(self, record: KnowledgeRecord):
         # num_words: the length distribution TFDV's drift comparator watches between updates.
         return encode_features({**record.features, "num_words": len(str(record.features["text"]).split())})
@@ -49,6 +56,11 @@ class TextClassification(TaskFamily):
 
         texts = [ex["text"][0].decode("utf-8") for exs in splits.values() for ex in exs if ex.get("text")]
         return text_classification_checks(splits, config, token_lengths(texts, config.model.checkpoint))
+
+    def knowledge_checks_transform(self, config: RunConfig):
+        from kerasknow.text.text_checks_transform import TextClassificationChecks
+
+        return TextClassificationChecks(config)
 
     def build_model(self, hp, ctx: TrainContext):
         from kerasknow.models.checkpoints import resolve_checkpoint

@@ -8,6 +8,7 @@ import re
 from typing import Iterator, List, Tuple
 
 from kerasknow.config.settings import setting
+from kerasknow.data import knowledge_files as kf
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
 from kerasknow.data.utf8 import decode_utf8, describe_invalid_utf8, foreign_bom
@@ -58,7 +59,7 @@ class TextClassificationReader:
         if not path:
             raise DataError(f"No knowledge data given: set {setting('data')} to a CSV/TSV/JSONL file or a folder "
                             "of <label>/*.txt. Received: data=''")
-        if not os.path.exists(path):
+        if not kf.exists(path):
             raise DataError(f"Knowledge data not found ({setting('data')}). Received: data={path!r}")
         self.path = path
         self.input_format = input_format
@@ -68,34 +69,38 @@ class TextClassificationReader:
 
     # Which files, in which format, in a stable order.
     def _plan_files(self) -> List[Tuple[str, str]]:
-        if os.path.isfile(self.path):
+        if not kf.isdir(self.path):
             return [(self.path, self._format_of(self.path))]
-        entries = sorted(os.listdir(self.path))
-        subdirs = [e for e in entries if os.path.isdir(os.path.join(self.path, e))]
+        entries = kf.listdir(self.path)
+        subdirs = [e for e in entries if kf.isdir(kf.join(self.path, e))]
         if self.input_format == "folder" or (self.input_format == "auto" and subdirs):
             return [(self.path, "folder")]
-        files = [os.path.join(self.path, e) for e in entries if not e.startswith(".")]
+        files = [kf.join(self.path, e) for e in entries if not e.startswith(".")]
         if not files:
             raise DataError(f"Knowledge folder {self.path} is empty: expected CSV/TSV/JSONL files or <label>/*.txt folders.")
         loose = [f for f in files if f.lower().endswith(".txt")]
         if loose and self.input_format == "auto":
             raise DataError(
                 f"Knowledge folder {self.path} holds {len(loose)} loose .txt file(s) (e.g. "
-                f"{os.path.basename(loose[0])}) but no label folders. A text folder is <label>/*.txt: one subfolder per label, named by the label, "
-                f"holding that label's texts (e.g. {os.path.join(self.path, 'sports', os.path.basename(loose[0]))}). "
+                f"{kf.basename(loose[0])}) but no label folders. A text folder is <label>/*.txt: one subfolder per label, named by the label, "
+                f"holding that label's texts (e.g. {kf.join(self.path, 'sports', kf.basename(loose[0]))}). "
                 "Move the files into label folders, or give a CSV/TSV/JSONL file with text and label columns.")
         return [(f, self._format_of(f)) for f in files]
 
     def _format_of(self, path: str) -> str:
         if self.input_format not in ("auto", "folder"):
             return self.input_format
-        ext = os.path.splitext(path)[1].lower()
+        ext = os.path.splitext(kf.basename(path))[1].lower()
         if ext not in _EXTENSIONS:
             raise DataError(
                 f"Cannot tell the format of {path}: expected a .csv, .tsv or .jsonl file "
                 f"(or set {setting('ingest.input_format')}). Received extension: {ext or '(none)'!r}"
             )
         return _EXTENSIONS[ext]
+
+    def files(self) -> List[str]:
+        """What it reads, one entry per file (a `<label>/*.txt` folder is one entry), in read order."""
+        return [path for path, _ in self._plan]
 
     def read(self, report: RejectsReport) -> Iterator[KnowledgeRecord]:
         """Yields one `KnowledgeRecord` (features `text`, `label`) per usable record."""
@@ -126,8 +131,7 @@ class TextClassificationReader:
 
     @staticmethod
     def _read_bytes(path: str) -> bytes:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = kf.read_bytes(path)
         bom = foreign_bom(data[:4])
         if bom:
             raise DataError(f"{path} is encoded as {bom} (byte-order mark found); kerasknow reads UTF-8. "
@@ -206,18 +210,18 @@ class TextClassificationReader:
             yield from self._record(obj.get(self.text_column), obj.get(self.label_column), path, number, report)
 
     def _read_folder(self, root: str, report: RejectsReport):
-        for dirpath, dirnames, filenames in os.walk(root):
+        for dirpath, dirnames, filenames in kf.walk(root):
             dirnames.sort()
-            rel = os.path.relpath(dirpath, root)
+            rel = kf.relative(dirpath, root)
             for name in sorted(filenames):
-                path = os.path.join(dirpath, name)
+                path = kf.join(dirpath, name)
                 if rel == ".":
                     report.reject(path, None, "file outside a <label>/ folder: expected <label>/*.txt")
                     continue
                 if not name.lower().endswith(".txt"):
                     report.reject(path, None, "not a .txt file: expected <label>/*.txt")
                     continue
-                label = rel.split(os.sep)[0]
+                label = rel.split("/")[0]
                 try:
                     text = decode_utf8(self._read_bytes(path))
                 except UnicodeDecodeError as e:

@@ -1,6 +1,6 @@
 """Examples per label: the knowledge check every labelled task family runs."""
 import collections
-from typing import Iterable, List
+from typing import Iterable, List, Mapping
 
 from kerasknow.config.settings import setting
 from kerasknow.validation.finding import Finding
@@ -25,12 +25,34 @@ def label_count_findings(train_labels: Iterable[str], eval_labels: Iterable[str]
     >>> [f.check for f in label_count_findings(["a", "a", "b"], ["c"], 2)]
     ['examples_per_label', 'too_few_examples_per_label', 'eval_labels_unseen_in_train']
     """
-    train_counts = collections.Counter(train_labels)
-    eval_counts = collections.Counter(eval_labels)
+    return counted_label_findings(collections.Counter(train_labels), collections.Counter(eval_labels),
+                                  min_examples_per_label, noun)
+
+
+def counted_label_findings(train_counts: Mapping[str, int], eval_counts: Mapping[str, int],
+                           min_examples_per_label: int, noun: str = "examples") -> List[Finding]:
+    """`label_count_findings` from counts per label (what a Beam count per label gives).
+
+    Args:
+        train_counts: Label -> training examples.
+        eval_counts: Label -> eval examples.
+        min_examples_per_label: Fewest training examples a label may have.
+        noun: What an example is called in the messages.
+
+    Returns:
+        The findings of `label_count_findings`; details list labels in sorted order.
+
+    Example:
+
+    >>> [f.check for f in counted_label_findings({"a": 3}, {"a": 1}, 2)]
+    ['examples_per_label']
+    """
+    train_counts = dict(sorted(train_counts.items()))
+    eval_counts = dict(sorted(eval_counts.items()))
     findings = [Finding("examples_per_label", "info",
                         f"{len(train_counts)} labels in train: "
                         + ", ".join(f"{k}={v}" for k, v in sorted(train_counts.items())),
-                        {"train": dict(train_counts), "eval": dict(eval_counts)},
+                        {"train": train_counts, "eval": eval_counts},
                         {f"examples_per_label/{label}": n for label, n in sorted(train_counts.items())})]
     few = {k: v for k, v in train_counts.items() if v < min_examples_per_label}
     if few:
