@@ -16,6 +16,8 @@ accuracy is that of the exported model over the held-out 20% (`TaskFamily.evalua
 import os
 import tempfile
 
+from bench.common.name_list import name_list
+
 FIGURES = ("datasets",)
 TEXT_STRATEGIES = ("full", "head", "bitfit", "lora-4", "lora-8", "lora-16", "adapter")
 IMAGE_STRATEGIES = ("head", "top_k", "full")
@@ -31,22 +33,12 @@ SMOKE = {"datasets": "headlines,fashion", "strategies": "full,lora-4,top_k", "te
          "image_epochs": 2, "texts": 60, "images": 64}
 
 
-def _names(allowed):
-    def parse(text: str):
-        names = [n.strip() for n in text.split(",") if n.strip()]
-        if not names or set(names) - set(allowed):
-            raise ValueError(f"expected a comma-separated subset of {list(allowed)}. Received: {text!r}")
-        return names
-
-    parse.__name__ = "list"
-    return parse
-
 
 def add_arguments(parser):
     """The options: data sets, strategies, epochs, how much data."""
-    parser.add_argument("--datasets", type=_names(DATASETS), default=",".join(DATASETS),
+    parser.add_argument("--datasets", type=name_list(DATASETS), default=",".join(DATASETS),
                         help=f"comma-separated subset of {', '.join(DATASETS)}")
-    parser.add_argument("--strategies", type=_names(sorted(set(TEXT_STRATEGIES + IMAGE_STRATEGIES))),
+    parser.add_argument("--strategies", type=name_list(sorted(set(TEXT_STRATEGIES + IMAGE_STRATEGIES))),
                         default=",".join(dict.fromkeys(TEXT_STRATEGIES + IMAGE_STRATEGIES)),
                         help="comma-separated strategies (lora-R: LoRA of rank R); each data set runs those "
                              "its family allows")

@@ -15,6 +15,27 @@ TUNER_FN = "kerasknow.tfx_module.tuner_fn"
 RUN_FN = "kerasknow.tfx_module.run_fn"
 
 
+def data_steps(config: RunConfig, schema_path: str = ""):
+    """KnowledgeExampleGen, StatisticsGen and SchemaGen (ImportSchemaGen for a curated schema):
+    the start of both the knowledge pipeline and the validation pipeline.
+
+    Returns:
+        `(example_gen, statistics_gen, schema_gen)`.
+    """
+    from tfx import v1 as tfx
+
+    from kerasknow.components.knowledge_example_gen import KnowledgeExampleGen
+
+    example_gen = KnowledgeExampleGen(config=config)
+    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+    if schema_path:
+        schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_path)
+    else:
+        schema_gen = tfx.components.SchemaGen(statistics=statistics_gen.outputs["statistics"],
+                                              infer_feature_shape=False)
+    return example_gen, statistics_gen, schema_gen
+
+
 def previous_knowledge_resolver(examples, kubeflow: bool = False):
     """The `previous_knowledge` resolver node: the blessed model an update builds on.
 
@@ -74,7 +95,6 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
 
     from kerasknow.components.knowledge_base import KnowledgeBase
     from kerasknow.components.knowledge_evaluator import KnowledgeEvaluator
-    from kerasknow.components.knowledge_example_gen import KnowledgeExampleGen
     from kerasknow.components.knowledge_pusher import KnowledgePusher
     from kerasknow.components.knowledge_training import KnowledgeTrainer, KnowledgeTuner
     from kerasknow.components.knowledge_validator import KnowledgeValidator
@@ -86,13 +106,7 @@ def create_pipeline(config: RunConfig, pipeline_root: str, metadata_path: Option
     custom_config = {CONFIG_KEY: config.to_json(TRAINING_SECTIONS)}
     # The Tuner and Trainer are TFX's own with executors that tell the module file the run id
     # (components/knowledge_training).
-    example_gen = KnowledgeExampleGen(config=config)
-    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
-    if schema_path:
-        schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_path)
-    else:
-        schema_gen = tfx.components.SchemaGen(statistics=statistics_gen.outputs["statistics"],
-                                              infer_feature_shape=False)
+    example_gen, statistics_gen, schema_gen = data_steps(config, schema_path)
     previous = previous_knowledge_resolver(example_gen.outputs["examples"], kubeflow=kubeflow)
     validator = KnowledgeValidator(examples=example_gen.outputs["examples"],
                                    statistics=statistics_gen.outputs["statistics"],

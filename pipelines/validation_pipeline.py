@@ -39,16 +39,10 @@ def create_validation_pipeline(config: RunConfig, pipeline_root: str, metadata_p
     from tfx import v1 as tfx
     from tfx.orchestration import metadata
 
-    from kerasknow.components.knowledge_example_gen import KnowledgeExampleGen
     from kerasknow.components.knowledge_validator import KnowledgeValidator
+    from kerasknow.pipelines.knowledge_pipeline import data_steps
 
-    example_gen = KnowledgeExampleGen(config=config)
-    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
-    if schema_path:
-        schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_path)
-    else:
-        schema_gen = tfx.components.SchemaGen(statistics=statistics_gen.outputs["statistics"],
-                                              infer_feature_shape=False)
+    example_gen, statistics_gen, schema_gen = data_steps(config, schema_path)
     validator = KnowledgeValidator(examples=example_gen.outputs["examples"],
                                    statistics=statistics_gen.outputs["statistics"],
                                    schema=schema_gen.outputs["schema"], config=config)

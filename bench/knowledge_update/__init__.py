@@ -16,30 +16,22 @@ import os
 import shutil
 import tempfile
 
+from bench.common.name_list import name_list
+
 FIGURES = ("splits",)
 STRATEGIES = ("naive", "replay", "ewc", "lwf", "replay+lwf", "retrain")
 #: One update of a tiny BERT on six BBC articles per class: two pipeline runs, the code path only.
 SMOKE = {"splits": "bbc", "strategies": "replay", "per_class": 8, "tiny": True}
 
 
-def _names(allowed):
-    def parse(text: str):
-        names = [n.strip() for n in text.split(",") if n.strip()]
-        if not names or set(names) - set(allowed):
-            raise ValueError(f"expected a comma-separated subset of {list(allowed)}. Received: {text!r}")
-        return names
-
-    parse.__name__ = "list"
-    return parse
-
 
 def add_arguments(parser):
     """The options: which splits and strategies, how much data, where to work."""
     from bench.knowledge_update.splits import SPLITS
 
-    parser.add_argument("--splits", type=_names(SPLITS), default=",".join(SPLITS),
+    parser.add_argument("--splits", type=name_list(SPLITS), default=",".join(SPLITS),
                         help=f"comma-separated subset of {', '.join(SPLITS)}")
-    parser.add_argument("--strategies", type=_names(STRATEGIES), default=",".join(STRATEGIES),
+    parser.add_argument("--strategies", type=name_list(STRATEGIES), default=",".join(STRATEGIES),
                         help=f"comma-separated subset of {', '.join(STRATEGIES)} (retrain is the cost reference)")
     parser.add_argument("--per-class", type=int, default=0,
                         help="examples per class for bbc/sentiment/fashion (0: bbc all, sentiment 500, fashion 400); "

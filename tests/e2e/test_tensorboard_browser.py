@@ -37,7 +37,7 @@ def test_tensorboard_shows_every_part_of_the_run_by_name_with_its_tags(text_run,
         assert texts[f"{run}/validation"] == ["knowledge_report"] and texts[f"{run}/evaluation"] == ["metrics"]
         # The HParams dashboard: the tuner's trial and the trained model, with the same hyperparameters.
         experiment = get_json(url + "data/plugin/hparams/experiment", {"experimentName": ""})
-        assert {h["name"] for h in experiment["hparamInfos"]} == {"learning_rate", "dropout"}
+        assert {h["name"] for h in experiment["hparamInfos"]} == {"finetune_strategy", "learning_rate", "dropout"}
         groups = get_json(url + "data/plugin/hparams/session_groups", {
             "experimentName": "", "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE",
                                                       "STATUS_RUNNING"],

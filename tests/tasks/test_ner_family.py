@@ -66,7 +66,7 @@ def test_build_model_uses_the_search_space(tiny_bert_dir, tmp_path):
     hp = keras_tuner.HyperParameters()
     model = NamedEntityRecognition().build_model(hp, _ctx(config, ["B-x", "I-x", "O"], tmp_path))
     assert model.output_shape == (None, None, 3)
-    assert hp.values == {"learning_rate": 3e-4, "dropout": 0.2}
+    assert hp.values == {"finetune_strategy": "full", "learning_rate": 3e-4, "dropout": 0.2}
     # BERT's schedule: warm-up over the first tenth of the run's steps, then decay to 0 at its end.
     rate = model.optimizer.get_config()["learning_rate"]
     assert rate["config"] == {"peak_learning_rate": 3e-4, "warmup_steps": 2, "total_steps": 20}
