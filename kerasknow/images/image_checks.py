@@ -6,6 +6,7 @@ from typing import Any, Dict, List
 
 from kerasknow.config import RunConfig, setting
 from kerasknow.validation.finding import Finding
+from kerasknow.validation.histograms import histogram_median
 from kerasknow.validation.label_count_findings import counted_label_findings
 
 #: Images with a side below this are reported (they are upsampled, and carry little detail).
@@ -50,24 +51,8 @@ def example_facts(split: str, example: Dict[str, List[Any]]) -> Dict[str, Any]:
             "problem": decode_problem(_first(example, "image", b""))}
 
 
-def _histogram_median(histogram: Dict[int, int]) -> float:
-    """`np.median` of the values a `value -> count` histogram holds."""
-    items = sorted((int(v), c) for v, c in histogram.items())
-    n = sum(c for _, c in items)
-
-    def nth(index):
-        seen = 0
-        for value, count in items:
-            seen += count
-            if index < seen:
-                return value
-        raise IndexError(index)
-
-    return float(nth(n // 2)) if n % 2 else (nth(n // 2 - 1) + nth(n // 2)) / 2
-
-
 def _distribution(histogram: Dict[int, int]) -> Dict[str, float]:
-    return {"min": int(min(histogram)), "median": _histogram_median(histogram), "max": int(max(histogram))}
+    return {"min": int(min(histogram)), "median": histogram_median(histogram), "max": int(max(histogram))}
 
 
 #: Examples a finding lists, at most.
@@ -255,7 +240,7 @@ def input_size_finding(agg: ImageAggregates, config: RunConfig) -> List[Finding]
     if not agg.train_heights or not agg.train_widths:
         return []
     model = config.model
-    choice = choose_image_size(_histogram_median(agg.train_heights), _histogram_median(agg.train_widths),
+    choice = choose_image_size(histogram_median(agg.train_heights), histogram_median(agg.train_widths),
                                pretrained_image_size(model.backbone, model.backbone_weights), model.image_size,
                                dict(agg.train_channels))
     return [Finding("image_input_size", "info",

@@ -7,6 +7,7 @@ from typing import Any, Dict, List
 from kerasknow.config import RunConfig, setting
 from kerasknow.text.text_classification_reader import normalize_text
 from kerasknow.validation.finding import Finding
+from kerasknow.validation.histograms import nth_value
 from kerasknow.validation.label_count_findings import counted_label_findings
 
 
@@ -154,7 +155,7 @@ def text_findings(agg: TextAggregates, config: RunConfig) -> List[Finding]:
         truncated = sum(c for n, c in histogram if n > max_length)
         fraction = truncated / texts
         details = {"truncated": truncated, "fraction": fraction, "max_seq_length": max_length,
-                   "median_tokens": _nth(histogram, texts // 2), "max_tokens": histogram[-1][0]}
+                   "median_tokens": nth_value(histogram, texts // 2), "max_tokens": histogram[-1][0]}
         severity = "warning" if fraction > checks.max_truncated_fraction else "info"
         findings.append(Finding(
             "truncated_at_max_seq_length", severity,
@@ -163,13 +164,3 @@ def text_findings(agg: TextAggregates, config: RunConfig) -> List[Finding]:
             + (f"; above max_truncated_fraction={checks.max_truncated_fraction:.0%}" if severity == "warning" else "")
             + ".", details, {"data/truncated_fraction": fraction}))
     return findings
-
-
-def _nth(histogram: List[tuple], index: int) -> int:
-    """The `index`-th (0-based) value of the sorted values a `(value, count)` histogram holds."""
-    seen = 0
-    for value, count in histogram:
-        seen += count
-        if index < seen:
-            return value
-    raise IndexError(index)
