@@ -66,8 +66,9 @@ def tuner_fn(fn_args):
     examples (every k-th record, so the subsets span every label: `spread_subset`) and are scored
     on a validation split carved from the train split by a hash of each example's content
     (`validation_carve`, `tuning.validation_fraction`): the eval split the blessing scores is
-    never seen by the search. With `tuning.parallel_trials` > 1 the step serves the oracle and
-    runs the trials in that many worker processes (`TunerWorkers`). TensorBoard: curves and
+    never seen by the search. With `tuning.parallel_trials` > 1 (or `tuning.trials_per_process`
+    set) the step serves the oracle and runs the trials in that many worker processes
+    (`TunerWorkers`), each replaced by a fresh one after `trials_per_process` trials. TensorBoard: curves and
     HParams under `<output>/tensorboard/<run>/tuning/trial-<id>`.
     """
     import math
@@ -104,12 +105,13 @@ def tuner_fn(fn_args):
     search_ctx.schedule_steps = tuning.epochs * max(1, math.ceil(trial_examples / cfg.training.batch_size))
 
     parallel = None
-    if tuning.parallel_trials > 1 and not dist_utils.has_chief_oracle():
+    if (tuning.parallel_trials > 1 or tuning.trials_per_process) and not dist_utils.has_chief_oracle():
         parallel = TunerWorkers(tuning.parallel_trials, {
             "tuner_fn": f"{__name__}.tuner_fn",
             "fn_args": {"custom_config": {**fn_args.custom_config, TUNING_SPLIT_KEY: split_uri},
                         "train_files": list(fn_args.train_files), "eval_files": list(fn_args.eval_files),
-                        "working_dir": fn_args.working_dir}}, fn_args.working_dir, tuning.oracle_address)
+                        "working_dir": fn_args.working_dir}}, fn_args.working_dir, tuning.oracle_address,
+            trials_per_process=tuning.trials_per_process)
     tuner = KnowledgeTuner(
         oracle=search_oracle(tuning.algorithm, family.tuner_objective, tuning.trials, epochs=tuning.epochs,
                              seed=cfg.training.seed, time_budget_s=tuning.time_budget_s),

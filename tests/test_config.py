@@ -65,6 +65,8 @@ def test_a_step_sees_only_its_sections():
     ({"tuning": {"validation_fraction": 1.0}},
      r"--tuner-validation-fraction / tuning.validation_fraction must be a number in \(0, 1\)"),
     ({"tuning": {"parallel_trials": 0}}, r"--parallel-trials / tuning.parallel_trials must be an integer >= 1"),
+    ({"tuning": {"trials_per_process": -1}},
+     r"--trials-per-process / tuning.trials_per_process must be an integer >= 0. Received: trials_per_process=-1"),
     ({"tuning": {"oracle_address": "localhost"}},
      r"--oracle-address / tuning.oracle_address must be host:port \(port 0: a free one\). "
      r"Received: oracle_address='localhost'"),

@@ -150,13 +150,15 @@ def test_tuner_fn_searches_strategies_on_a_validation_split_carved_from_train(ex
 
 
 def test_parallel_trials_run_in_two_keras_tuner_workers_served_by_the_chief_oracle(examples, tmp_path):
+    """Two workers, each process replaced after one trial (`trials_per_process: 1`)."""
     import dataclasses
 
     from kerasknow.tfx_module import tuner_fn
 
     config, examples = examples
     config = dataclasses.replace(config, tuning=dataclasses.replace(
-        config.tuning, strategies=["full", "lora"], trials=3, max_examples=0, parallel_trials=2))
+        config.tuning, strategies=["full", "lora"], trials=3, max_examples=0, parallel_trials=2,
+        trials_per_process=1))
     result = tuner_fn(_tuner_args(config, examples, tmp_path))
     result.tuner.search(**result.fit_kwargs)
 
@@ -167,6 +169,12 @@ def test_parallel_trials_run_in_two_keras_tuner_workers_served_by_the_chief_orac
     ran = result.tuner.parallel.trials_by_worker()
     assert set(ran) == {"worker0", "worker1"} and all(ran.values())
     assert sorted(ran["worker0"] + ran["worker1"]) == sorted(t.trial_id for t in trials)
+    # No process ran more than its one trial: 3 trials took at least 3 processes (a 4th may
+    # have started only to hear the oracle stop), each with its peak memory recorded.
+    records = result.tuner.parallel.records()
+    assert all(len(r["trials"]) <= 1 for r in records) and sum(len(r["trials"]) for r in records) == 3
+    assert result.tuner.parallel.processes_started in (3, 4) and len(records) == result.tuner.parallel.processes_started
+    assert all(r["peak_rss_mb"] > 100 for r in records)  # a TensorFlow process: hundreds of MB
     # The best hyperparameters are the oracle's: its best-scored trial, what TFX's executor writes.
     best = max(trials, key=lambda t: t.score)
     assert result.tuner.get_best_hyperparameters()[0].values == best.hyperparameters.values

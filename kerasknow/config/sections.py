@@ -236,6 +236,10 @@ class TuningConfig:
             the search.
         parallel_trials: Keras Tuner worker processes the Tuner step starts beside its chief
             oracle (1: the search runs in the step's own process).
+        trials_per_process: Trials a worker process runs before it exits and a fresh one takes
+            its place (0: no limit, and with `parallel_trials` 1 the search runs in the step's own
+            process). TensorFlow keeps some memory of every model a process builds (about 50 MB
+            per trial of a tiny BERT, docs/finetuning.md "Memory"); a limit bounds each process's.
         oracle_address: `host:port` the chief oracle listens on when `parallel_trials` > 1
             (`127.0.0.1:0`: this machine, a free port); `0.0.0.0:PORT` lets workers on other
             machines join (docs/finetuning.md).
@@ -254,6 +258,7 @@ class TuningConfig:
     time_budget_s: float = 0.0
     validation_fraction: float = 0.2
     parallel_trials: int = 1
+    trials_per_process: int = 0
     oracle_address: str = "127.0.0.1:0"
 
     def validate(self) -> None:
@@ -295,6 +300,7 @@ class TuningConfig:
                               f"Received: time_budget_s={self.time_budget_s!r}")
         check_fraction("tuning.validation_fraction", self.validation_fraction, open_interval=True)
         check_positive_int("tuning.parallel_trials", self.parallel_trials)
+        check_positive_int("tuning.trials_per_process", self.trials_per_process, minimum=0)
         host, _, port = str(self.oracle_address).rpartition(":")
         if not host or not port.isdigit() or int(port) > 65535:
             raise ConfigError(f"{setting('tuning.oracle_address')} must be host:port (port 0: a free one). "

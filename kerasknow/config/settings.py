@@ -150,6 +150,9 @@ def config_flags() -> Tuple[ConfigFlag, ...]:
                    "each example; the eval split is never seen by the search)", type=float, metavar="F"),
         ConfigFlag("tuning.parallel_trials", "Keras Tuner worker processes run beside the chief oracle", type=int,
                    metavar="N"),
+        ConfigFlag("tuning.trials_per_process", "tuner trials a worker process runs before a fresh one takes its "
+                   "place, bounding each process's memory (0: no limit; the search runs in the step's process "
+                   "unless --parallel-trials > 1)", type=int, metavar="N"),
         ConfigFlag("tuning.oracle_address", "host:port of the chief oracle with --parallel-trials > 1 (port 0: a "
                    "free one; 0.0.0.0:PORT for workers on other machines)", metavar="HOST:PORT"),
         ConfigFlag("finetune.strategy", "which weights train: auto (text, NER: full; images: head, then top_k), "

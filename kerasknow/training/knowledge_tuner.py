@@ -8,6 +8,11 @@ import keras_tuner
 from keras_tuner.distribute import utils as dist_utils
 
 from kerasknow.training.training_board import EpochProgress
+from kerasknow.training.tuner_workers import peak_rss_mb
+
+
+class _ProcessShareDone(Exception):
+    """This process ran its `trials_per_process`; the search ends here, not at the oracle."""
 
 
 def trial_hparams(hp) -> Dict[str, Any]:
@@ -58,7 +63,9 @@ class KnowledgeTuner(keras_tuner.Tuner):
       oracle to worker processes over Keras Tuner's gRPC protocol and waits for them, instead of
       running trials itself. A worker (started with `KERASTUNER_TUNER_ID`,
       `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT`) records the trials it ran in
-      `<directory>/workers/<tuner id>.json`.
+      `<directory>/workers/<tuner id>.<pid>.json`, with its peak memory; with
+      `trials_per_process` set it ends its search after that many trials (a fresh process
+      goes on).
 
     Args:
         oracle: The `keras_tuner.Oracle`.
@@ -74,6 +81,8 @@ class KnowledgeTuner(keras_tuner.Tuner):
         self.session_prefix = session_prefix
         self.parallel = parallel
         self.trials_run = []
+        #: Trials this process runs before its search ends (0: until the oracle stops it).
+        self.trials_per_process = 0
 
     # ---- the search ----------------------------------------------------------------------
     def _populate_initial_space(self):
@@ -89,7 +98,16 @@ class KnowledgeTuner(keras_tuner.Tuner):
         if self.parallel is not None and not dist_utils.has_chief_oracle():
             self.parallel.run(self.oracle)
             return
-        super().search(*fit_args, **fit_kwargs)
+        try:
+            super().search(*fit_args, **fit_kwargs)
+        except _ProcessShareDone:
+            self.on_search_end()
+
+    def pre_create_trial(self):
+        super().pre_create_trial()
+        # Before asking the oracle: a trial it handed out here would stay running for nobody.
+        if self.trials_per_process and len(self.trials_run) >= self.trials_per_process:
+            raise _ProcessShareDone()
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
@@ -102,8 +120,9 @@ class KnowledgeTuner(keras_tuner.Tuner):
         if dist_utils.has_chief_oracle():
             folder = os.path.join(self.directory, "workers")
             os.makedirs(folder, exist_ok=True)
-            with open(os.path.join(folder, f"{self.tuner_id}.json"), "w") as f:
-                json.dump({"tuner_id": self.tuner_id, "trials": self.trials_run}, f)
+            with open(os.path.join(folder, f"{self.tuner_id}.{os.getpid()}.json"), "w") as f:
+                json.dump({"tuner_id": self.tuner_id, "process": os.getpid(), "trials": self.trials_run,
+                           "peak_rss_mb": peak_rss_mb()}, f)
 
     # ---- Hyperband's epochs and checkpoints ----------------------------------------------
     def run_trial(self, trial, *fit_args, **fit_kwargs):

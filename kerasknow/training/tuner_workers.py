@@ -6,12 +6,16 @@ whose `KERASTUNER_TUNER_ID` is `chief` serves the oracle over gRPC on
 and report their scores. `TunerWorkers` serves the Tuner step's oracle with Keras Tuner's own
 `OracleServicer` (its `start_server` sleeps in 30 s steps and blocks the tuner's constructor)
 and starts the workers as `python -m kerasknow.training.tuner_workers SPEC`, which rebuild the
-search from the same `tuner_fn` and its arguments (`SPEC`, JSON). Workers on other machines
-run the same command with the same environment variables (docs/finetuning.md).
+search from the same `tuner_fn` and its arguments (`SPEC`, JSON). With `trials_per_process`
+a worker exits after that many trials and a fresh process takes its place under the same
+tuner id, so no process keeps more than that many models' worth of TensorFlow's memory.
+Workers on other machines run the same command with the same environment variables
+(docs/finetuning.md).
 """
 import json
 import logging
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -63,16 +67,20 @@ class TunerWorkers:
             the trials each ran (`<tuner id>.json`).
         address: `host:port` the oracle listens on.
         poll_s: Seconds between checks on the workers.
+        trials_per_process: Trials a worker process runs before it exits and a fresh one is
+            started in its place (`tuning.trials_per_process`); 0: no limit.
     """
 
     def __init__(self, count: int, spec: Dict[str, Any], directory: str, address: str = "127.0.0.1:0",
-                 poll_s: float = 0.5):
+                 poll_s: float = 0.5, trials_per_process: int = 0):
         self.count = count
-        self.spec = spec
+        self.spec = {**spec, "trials_per_process": trials_per_process}
         self.folder = os.path.join(directory, "workers")
         self.address = address
         self.poll_s = poll_s
+        self.trials_per_process = trials_per_process
         self.port: Optional[int] = None
+        self.processes_started = 0
 
     def run(self, oracle) -> Dict[str, List[str]]:
         """Serves `oracle`, runs the workers until it stops them, and stops serving.
@@ -89,52 +97,93 @@ class TunerWorkers:
         spec_path = os.path.join(self.folder, SPEC_FILE)
         with fileio.open(spec_path, "w") as f:
             f.write(json.dumps(self.spec, indent=2, sort_keys=True))
-        server, _, self.port = serve_oracle(oracle, self.address)
+        server, servicer, self.port = serve_oracle(oracle, self.address)
         host = self.address.rpartition(":")[0]
         env = {**os.environ, "KERASTUNER_ORACLE_IP": "127.0.0.1" if host in ("0.0.0.0", "[::]") else host,
                "KERASTUNER_ORACLE_PORT": str(self.port)}
-        logger.info("Tuner: chief oracle on %s:%d, %d workers (spec %s)", host, self.port, self.count, spec_path)
-        processes = []
+        logger.info("Tuner: chief oracle on %s:%d, %d workers%s (spec %s)", host, self.port, self.count,
+                    f", a fresh process every {self.trials_per_process} trials" if self.trials_per_process else "",
+                    spec_path)
+        logs = {f"worker{i}": open(os.path.join(self.folder, f"worker{i}.log"), "w") for i in range(self.count)}
+        running: Dict[str, Any] = {}
+        failed: Optional[Tuple[str, int]] = None
         try:
-            for i in range(self.count):
-                tuner_id = f"worker{i}"
-                log = open(os.path.join(self.folder, f"{tuner_id}.log"), "w")
-                processes.append((tuner_id, log, subprocess.Popen(
-                    [sys.executable, "-m", "kerasknow.training.tuner_workers", spec_path],
-                    env={**env, "KERASTUNER_TUNER_ID": tuner_id}, stdout=log, stderr=subprocess.STDOUT)))
-            while any(p.poll() is None for _, _, p in processes):
+            for tuner_id in logs:
+                running[tuner_id] = self._start(tuner_id, spec_path, env, logs[tuner_id])
+            while running:
                 time.sleep(self.poll_s)
+                for tuner_id, process in list(running.items()):
+                    code = process.poll()
+                    if code is None:
+                        continue
+                    del running[tuner_id]
+                    if code:
+                        failed = (tuner_id, code)
+                        break
+                    if self.trials_per_process and not _oracle_done(oracle, servicer):
+                        # It ran its share of trials and the oracle has more: a fresh process goes on.
+                        running[tuner_id] = self._start(tuner_id, spec_path, env, logs[tuner_id])
+                if failed:
+                    break  # the others are stopped below: the step fails with this worker's log
             # Workers from other machines may still be running a trial.
-            while oracle.ongoing_trials:
+            while failed is None and oracle.ongoing_trials:
                 time.sleep(self.poll_s)
         finally:
-            for tuner_id, log, process in processes:
-                if process.poll() is None:
-                    process.terminate()
-                    process.wait()
+            for process in running.values():
+                process.terminate()
+                process.wait()
+            for log in logs.values():
                 log.close()
             server.stop(grace=5)
-        failed = [(tuner_id, p.returncode) for tuner_id, _, p in processes if p.returncode]
         if failed:
-            tuner_id, code = failed[0]
+            tuner_id, code = failed
             path = os.path.join(self.folder, f"{tuner_id}.log")
             with open(path) as f:
                 tail = "".join(f.readlines()[-20:])
             raise RuntimeError(f"Tuner worker {tuner_id} failed with exit code {code} (expected 0); its log "
                                f"{path} ends:\n{tail}")
         ran = self.trials_by_worker()
-        logger.info("Tuner: trials by worker: %s", "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(ran.items())))
+        logger.info("Tuner: trials by worker: %s; %d worker processes, the largest peaked at %.0f MB",
+                    "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(ran.items())), self.processes_started,
+                    max(self.peak_rss_mb().values(), default=0.0))
         return ran
 
-    def trials_by_worker(self) -> Dict[str, List[str]]:
-        """Tuner id -> the trial ids it ran, from the workers' records."""
-        ran = {}
+    def _start(self, tuner_id: str, spec_path: str, env: Dict[str, str], log) -> subprocess.Popen:
+        self.processes_started += 1
+        log.flush()
+        return subprocess.Popen([sys.executable, "-m", "kerasknow.training.tuner_workers", spec_path],
+                                env={**env, "KERASTUNER_TUNER_ID": tuner_id}, stdout=log, stderr=subprocess.STDOUT)
+
+    def records(self) -> List[Dict[str, Any]]:
+        """What each worker process wrote when it ended: `tuner_id`, `trials`, `peak_rss_mb`."""
+        records = []
         for name in sorted(os.listdir(self.folder)):
             if name.endswith(".json") and name != SPEC_FILE:
                 with open(os.path.join(self.folder, name)) as f:
-                    record = json.load(f)
-                ran[record["tuner_id"]] = record["trials"]
+                    records.append(json.load(f))
+        return records
+
+    def trials_by_worker(self) -> Dict[str, List[str]]:
+        """Tuner id -> the trial ids it ran (all its processes'), from the workers' records."""
+        ran: Dict[str, List[str]] = {}
+        for record in self.records():
+            ran.setdefault(record["tuner_id"], []).extend(record["trials"])
         return ran
+
+    def peak_rss_mb(self) -> Dict[str, float]:
+        """Worker process record file -> its peak resident memory in MB."""
+        return {f"{r['tuner_id']}.{r.get('process', 0)}": float(r.get("peak_rss_mb", 0.0)) for r in self.records()}
+
+
+def _oracle_done(oracle, servicer) -> bool:
+    # The oracle says so when asked (a process started to ask costs seconds); its trial count
+    # answers without one.
+    return servicer.stop_triggered or bool(oracle.max_trials and len(oracle.trials) >= oracle.max_trials)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size in MB (`getrusage`; Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def main(argv: List[str]) -> int:
@@ -153,10 +202,12 @@ def main(argv: List[str]) -> int:
     module, _, name = spec["tuner_fn"].rpartition(".")
     tuner_fn = getattr(importlib.import_module(module), name)
     result = tuner_fn(types.SimpleNamespace(**spec["fn_args"]))
+    result.tuner.trials_per_process = int(spec.get("trials_per_process", 0))
     result.tuner.search(**result.fit_kwargs)
     return 0
 
 
 if __name__ == "__main__":
+    # A worker is a process of its own whose output is its log file (workers/worker<i>.log).
     logging.basicConfig(level=logging.INFO)
     sys.exit(main(sys.argv[1:]))

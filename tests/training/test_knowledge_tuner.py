@@ -116,3 +116,19 @@ def test_a_trial_is_an_hparams_session_with_its_active_values_and_curves(tmp_pat
                                 sessions[info.group_name] = {k: p.number_value for k, p in info.hparams.items()}
         assert sessions == {f"run1 trial-{trial.trial_id}": pytest.approx(trial.hyperparameters.values)}
         assert {"epoch_loss", "epoch_accuracy"} <= tags
+
+
+def test_a_process_share_of_trials_ends_its_search_and_leaves_no_trial_running(tmp_path):
+    """`trials_per_process`: the search ends before asking for one trial too many; the next
+    search (a fresh worker's, here the same tuner's) takes the oracle's remaining trials."""
+    x, y = _data()
+    oracle = search_oracle("random", "val_accuracy", trials=5, seed=0)
+    tuner = _tuner(tmp_path, oracle, _HyperModel())
+    tuner.trials_per_process = 2
+    tuner.search(x, y, validation_data=(x, y), epochs=1, verbose=0)
+    assert len(oracle.trials) == 2 and not oracle.ongoing_trials
+    tuner.trials_run.clear()
+    tuner.search(x, y, validation_data=(x, y), epochs=1, verbose=0)
+    tuner.trials_run.clear()
+    tuner.search(x, y, validation_data=(x, y), epochs=1, verbose=0)
+    assert len(oracle.trials) == 5 and all(t.status == "COMPLETED" for t in oracle.trials.values())
