@@ -38,6 +38,12 @@ def add_arguments(parser):
     parser.add_argument("--schedule", choices=("constant", "cosine"), default="constant",
                         help="the learning rate within each phase: constant, or a cosine decay (bench.common.phase_cosine_decay)")
     parser.add_argument("--alpha", type=float, default=0.1, help="the cosine decay's last rate, a fraction of the first")
+    parser.add_argument("--augment-rotation", type=float, default=0.05,
+                        help="model.augment_rotation: largest random rotation, a fraction of a turn (0: none)")
+    parser.add_argument("--augment-zoom", type=float, default=0.1,
+                        help="model.augment_zoom: largest random zoom, a fraction of the size (0: none)")
+    parser.add_argument("--ema-momentum", type=float, default=0.0,
+                        help="training.ema_momentum: a moving average of the weights (0: off)")
     parser.add_argument("--precision", choices=("float32", "mixed_bfloat16"), default="float32",
                         help="the Keras mixed-precision policy")
 
@@ -77,11 +83,13 @@ def run(args, smoke: bool) -> dict:
         cfg = RunConfig(task="image-classification", data=fashion_mnist(os.path.join(tmp, "data"), args.images),
                         output=os.path.join(tmp, "out"),
                         model={"backbone": args.backbone, "backbone_weights": args.weights,
-                               "image_size": args.image_size},
+                               "image_size": args.image_size, "augment_rotation": args.augment_rotation,
+                               "augment_zoom": args.augment_zoom},
                         finetune={"top_k": args.fine_tune_blocks, "strategy": args.strategy,
                                   "head_epochs": args.head_epochs},
                         tuning={"learning_rates": [args.learning_rate], "dropouts": [0.2]},
-                        training={"epochs": args.epochs, "batch_size": args.batch_size})
+                        training={"epochs": args.epochs, "batch_size": args.batch_size,
+                                  "ema_momentum": args.ema_momentum})
         family = ImageClassification()
         _, files, decoded, labels = ingest_to_splits(family, cfg, os.path.join(tmp, "examples"), RejectsReport())
         lap("ingest_s")

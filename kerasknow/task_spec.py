@@ -33,6 +33,7 @@ class TaskSpec:
         length_features: Numeric features whose distribution drift is measured with TFDV's
             Jensen-Shannon comparator (lengths in words or tokens, image sides).
         finetune_strategies: The `finetune.strategy` values the family takes, besides `auto`.
+        weight_averaging: Whether the family trains with `training.ema_momentum`.
         default_finetune_strategy: What `finetune.strategy: auto` means for the family.
         strategy_learning_rates: `(strategy, learning rates)` pairs: Keras Tuner's choices for
             those strategies when the config names none; other strategies take
@@ -58,6 +59,7 @@ class TaskSpec:
     finetune_strategies: Tuple[str, ...] = ("full", "head", "top_k", "bitfit", "lora", "adapter")
     default_finetune_strategy: str = "full"
     strategy_learning_rates: Tuple[Tuple[str, Tuple[float, ...]], ...] = ()
+    weight_averaging: bool = False
 
     def finetune_strategy(self, strategy: str) -> str:
         """`strategy` with `auto` resolved to the family's default.

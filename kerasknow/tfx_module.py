@@ -98,7 +98,10 @@ def tuner_fn(fn_args):
         logger.info("Tuner: %d train and %d validation examples carved from the train split (%.0f%%); the eval "
                     "split is not searched on", counts["train"], counts["validation"],
                     100 * tuning.validation_fraction)
-    search_ctx = dataclasses.replace(ctx, train_files=[split_file(split_uri, "train")],
+    # Trials train without a moving average of the weights: over a trial's few steps it would
+    # still be mostly the starting weights, and score them instead of the trial's.
+    search_config = cfg.with_overrides({"training.ema_momentum": 0.0}) if cfg.training.ema_momentum else cfg
+    search_ctx = dataclasses.replace(ctx, config=search_config, train_files=[split_file(split_uri, "train")],
                                      eval_files=[split_file(split_uri, "validation")], _cache={})
     # A trial trains tuning.epochs on at most tuning.max_examples: its learning-rate schedule spans that.
     trial_examples = min(search_ctx.num_train_examples(), tuning.max_examples or search_ctx.num_train_examples())

@@ -92,6 +92,11 @@ def test_a_step_sees_only_its_sections():
      r"--input-format / ingest.input_format must be one of auto, conll for ner. Received: input_format='csv'"),
     ({"task": "image-classification", "ingest": {"input_format": "conll"}}, r"must be one of auto, folder, idx"),
     ({"training": {"epochz": 1}}, r"Unknown fields \['epochz'\] in config section 'training'"),
+    ({"task": "image-classification", "training": {"ema_momentum": 1.0}},
+     r"--ema-momentum / training.ema_momentum must be a number in \[0, 1\) \(0: off\). Received: ema_momentum=1.0"),
+    ({"task": "text-classification", "training": {"ema_momentum": 0.99}},
+     r"--ema-momentum / training.ema_momentum is for image-classification only for now; text-classification trains "
+     r"without a moving average of its weights. Received: ema_momentum=0.99. Fix: drop --ema-momentum"),
 ])
 def test_invalid_values_fail_at_construction(kwargs, message):
     with pytest.raises(ConfigError, match=message):

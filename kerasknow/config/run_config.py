@@ -161,6 +161,12 @@ class RunConfig:
                 f"{setting('finetune.strategy')} {self.finetune.strategy!r} is for {', '.join(bert)} only (it "
                 f"adapts BERT's attention and feed-forward layers); {self.task} expects one of auto, "
                 f"{', '.join(self.spec.finetune_strategies)}. Received: strategy={self.finetune.strategy!r}")
+        if _given(self.training) and self.training.ema_momentum and not self.spec.weight_averaging:
+            takes = [name for name, spec in TASK_SPECS.items() if spec.weight_averaging]
+            raise ConfigError(
+                f"{setting('training.ema_momentum')} is for {', '.join(takes)} only for now; {self.task} trains "
+                "without a moving average of its weights. Received: "
+                f"ema_momentum={self.training.ema_momentum!r}. Fix: drop --ema-momentum (or set it to 0).")
         if (_given(self.finetune) and _given(self.training) and self.finetune.head_epochs
                 and self.training.epochs is not None and self.finetune.head_epochs >= self.training.epochs):
             raise ConfigError(

@@ -316,6 +316,11 @@ class TrainingConfig:
             family choose from the data's size (`TaskFamily.default_epochs`).
         batch_size: Examples per step (per replica).
         early_stopping_patience: Epochs without a better validation loss before stopping (0: off).
+        ema_momentum: Images: train with an exponential moving average of the weights (Keras'
+            `use_ema`), copied into the model before every validation, so each epoch is
+            scored, and the model is kept, with its average; 0 for off. 0.99 averages over
+            about the last 100 steps, so it suits epochs of a few hundred steps; the Tuner's
+            short trials train without it (docs/images.md, "Toward 0.88").
         mixed_precision: `auto` (what measured faster on this hardware), `on` or `off`.
         xla: `auto`, `on` or `off`.
         tpu: A TPU address; empty for none.
@@ -325,6 +330,7 @@ class TrainingConfig:
     epochs: Optional[int] = None
     batch_size: int = 16
     early_stopping_patience: int = 1
+    ema_momentum: float = 0.0
     mixed_precision: str = "auto"
     xla: str = "auto"
     tpu: str = ""
@@ -335,6 +341,10 @@ class TrainingConfig:
             check_positive_int("training.epochs", self.epochs)
         check_positive_int("training.batch_size", self.batch_size)
         check_positive_int("training.early_stopping_patience", self.early_stopping_patience, minimum=0)
+        if isinstance(self.ema_momentum, bool) or not isinstance(self.ema_momentum, (int, float)) or not (
+                0 <= self.ema_momentum < 1):
+            raise ConfigError(f"{setting('training.ema_momentum')} must be a number in [0, 1) (0: off). "
+                              f"Received: ema_momentum={self.ema_momentum!r}")
         check_choice("training.mixed_precision", self.mixed_precision, ("auto", "on", "off"))
         check_choice("training.xla", self.xla, ("auto", "on", "off"))
 

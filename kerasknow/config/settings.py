@@ -129,6 +129,8 @@ def config_flags() -> Tuple[ConfigFlag, ...]:
         ConfigFlag("model.max_seq_length", "word pieces per text, with [CLS]/[SEP]", type=int, metavar="N"),
         ConfigFlag("training.epochs", "training epochs (None: chosen from the data's size)", type=int, metavar="N"),
         ConfigFlag("training.batch_size", "examples per training step", type=int, metavar="N"),
+        ConfigFlag("training.ema_momentum", "images: validate and keep an exponential moving average of the "
+                   "weights, e.g. 0.99 (0: off)", type=float, metavar="M"),
         ConfigFlag("tuning.trials", "Keras Tuner trials, at most (max_trials)", type=int, metavar="N"),
         ConfigFlag("tuning.max_examples", "train and validation examples per tuner trial (every k-th record)",
                    type=int, metavar="N"),

@@ -183,10 +183,15 @@ class TaskFamily(abc.ABC):
 
     def fit(self, model, train_ds, eval_ds, callbacks: list, ctx: TrainContext):
         """Trains `model` through `phases(model, ctx)`; returns the last phase's `History`
-        (`history.phases` holds each phase's)."""
+        (`history.phases` holds each phase's). An optimizer that keeps a moving average of the
+        weights (`training.ema_momentum`) has it validated and kept (`MovingAverageValidation`)."""
         from kerasknow.training.callbacks import fit_verbosity
         from kerasknow.training.fit_phases import fit_phases
+        from kerasknow.training.moving_average_validation import MovingAverageValidation
 
+        if getattr(model.optimizer, "use_ema", False):
+            # First, so early stopping and the board see the averaged weights' validation.
+            callbacks = [MovingAverageValidation()] + list(callbacks)
         return fit_phases(model, self.phases(model, ctx), train_ds, eval_ds, callbacks, verbose=fit_verbosity())
 
     # ---- evaluation and export -----------------------------------------------------------

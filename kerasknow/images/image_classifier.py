@@ -25,11 +25,17 @@ from kerasknow.images.image_augmentation import ImageAugmentation
 BACKBONE_LAYER = "backbone"
 
 
-def compile_classifier(model, learning_rate: float, jit_compile: bool = False) -> None:
-    """(Re)compiles with Adam, sparse categorical cross-entropy on probabilities and accuracy."""
+def compile_classifier(model, learning_rate: float, jit_compile: bool = False, ema_momentum: float = 0.0) -> None:
+    """(Re)compiles with Adam, sparse categorical cross-entropy on probabilities and accuracy.
+
+    With `ema_momentum` Adam keeps a moving average of the weights (Keras' `use_ema`), which
+    `fit` copies into the model when it ends and `TaskFamily.fit` before every validation
+    (`MovingAverageValidation`).
+    """
     if not learning_rate > 0:
         raise ConfigError(f"learning_rate must be positive. Received: learning_rate={learning_rate!r}")
-    model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate),
+    averaging = dict(use_ema=True, ema_momentum=ema_momentum) if ema_momentum else {}
+    model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate, **averaging),
                   loss=tf.keras.losses.SparseCategoricalCrossentropy(),
                   metrics=[tf.keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
                   jit_compile=jit_compile)
@@ -38,7 +44,7 @@ def compile_classifier(model, learning_rate: float, jit_compile: bool = False) -
 def build_image_classifier(num_classes: int, backbone: str = "MobileNetV2", image_size: int = 0,
                            weights: Optional[str] = AUTO_WEIGHTS, dropout: float = 0.2, learning_rate: float = 1e-3,
                            flip: str = "horizontal", rotation: float = 0.05, zoom: float = 0.1,
-                           jit_compile: bool = False, seed: int = 42):
+                           jit_compile: bool = False, seed: int = 42, ema_momentum: float = 0.0):
     """Builds and compiles an image classifier: a frozen pretrained backbone, or a random one that trains.
 
     Args:
@@ -52,6 +58,7 @@ def build_image_classifier(num_classes: int, backbone: str = "MobileNetV2", imag
         flip, rotation, zoom: `ImageAugmentation` settings (`""`/0 turns one off).
         jit_compile: Compile the training step with XLA.
         seed: Seed of augmentation and head initialisation.
+        ema_momentum: Momentum of a moving average of the weights (`compile_classifier`); 0: none.
 
     Returns:
         A compiled `tf.keras.Model` with input `images` and output `probabilities` (float32,
@@ -88,7 +95,7 @@ def build_image_classifier(num_classes: int, backbone: str = "MobileNetV2", imag
     # Softmax in float32: float16 softmax under mixed precision overflows and loses accuracy.
     probabilities = tf.keras.layers.Activation("softmax", dtype="float32", name="probabilities")(logits)
     model = tf.keras.Model(inputs, probabilities, name="image_classifier")
-    compile_classifier(model, learning_rate, jit_compile)
+    compile_classifier(model, learning_rate, jit_compile, ema_momentum)
     return model
 
 

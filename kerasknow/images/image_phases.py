@@ -98,9 +98,12 @@ def _recompile_slower(model) -> float:
 
     from kerasknow.images.image_classifier import compile_classifier
 
-    learning_rate = float(tf.keras.backend.get_value(model.optimizer.learning_rate)) / 10.0
+    optimizer = model.optimizer
+    learning_rate = float(tf.keras.backend.get_value(optimizer.learning_rate)) / 10.0
+    # The second phase averages its weights as the first did (a new optimizer, a new average).
+    momentum = optimizer.ema_momentum if getattr(optimizer, "use_ema", False) else 0.0
     with model.distribute_strategy.scope():
-        compile_classifier(model, learning_rate, jit_compile=bool(model.jit_compile))
+        compile_classifier(model, learning_rate, jit_compile=bool(model.jit_compile), ema_momentum=momentum)
     return learning_rate
 
 

@@ -14,4 +14,5 @@ IMAGE_CLASSIFICATION = TaskSpec(
     # backbone has neither. The default is the two-phase transfer: the head, then the top blocks.
     finetune_strategies=("full", "head", "top_k", "bitfit"),
     default_finetune_strategy="top_k",
+    weight_averaging=True,
 )

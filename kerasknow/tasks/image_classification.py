@@ -135,7 +135,8 @@ class ImageClassification(TaskFamily):
             augmentation.update(rotation=0.0, zoom=0.0)
         return build_image_classifier(len(ctx.labels), cfg.model.backbone, self.image_size(ctx).size,
                                       cfg.model.backbone_weights, dropout=dropout, learning_rate=learning_rate,
-                                      jit_compile=ctx.plan.jit_compile, seed=cfg.training.seed, **augmentation)
+                                      jit_compile=ctx.plan.jit_compile, seed=cfg.training.seed,
+                                      ema_momentum=cfg.training.ema_momentum, **augmentation)
 
     def datasets(self, ctx: TrainContext, batch_size: int, max_examples: int = 0):
         from kerasknow.images.image_input_pipeline import make_image_dataset

@@ -63,3 +63,33 @@ def test_full_opens_the_whole_backbone_but_batchnorm(tiny_backbone_weights):
     # Only trained weights move (some units of the tiny random-image step get no gradient at all).
     assert changed <= {v.ref() for v in model.trainable_weights}
     assert changed & {layer.kernel.ref() for layer in convs}
+
+
+def test_a_moving_average_of_the_weights_is_validated_kept_and_carried_into_the_second_phase(
+        tiny_backbone_weights):
+    """`training.ema_momentum`: both phases' optimizers average; each validation and the kept
+    model see the average, not the last step's weights."""
+    from kerasknow.tasks.image_classification import ImageClassification
+
+    tf.keras.utils.set_random_seed(0)
+    model = build_image_classifier(3, TINY_BACKBONE, image_size=32, weights=tiny_backbone_weights,
+                                   ema_momentum=0.9)
+    assert model.optimizer.use_ema and model.optimizer.ema_momentum == 0.9
+    images = tf.random.stateless_uniform([16, 32, 32, 3], seed=[0, 1], maxval=255.0)
+    data = tf.data.Dataset.from_tensor_slices((images, np.arange(16) % 3)).batch(4)
+    seen = []
+
+    class Seen(tf.keras.callbacks.Callback):
+        def on_test_begin(self, logs=None):
+            averaged = self.model.optimizer._model_variables_moving_average
+            seen.append(all(np.array_equal(v.numpy(), a.numpy())
+                            for v, a in zip(self.model.trainable_variables, averaged)))
+
+    family = ImageClassification()
+    family.phases = lambda model, ctx: image_phases(2, 1, "top_k")  # the head's epoch, then the top block's
+    family.fit(model, data, data, [Seen()], ctx=None)
+    # The second phase's optimizer (recompiled at a tenth of the rate) averages too.
+    assert model.optimizer.use_ema and model.optimizer.ema_momentum == 0.9
+    assert seen == [True, True]
+    averaged = model.optimizer._model_variables_moving_average
+    assert all(np.array_equal(v.numpy(), a.numpy()) for v, a in zip(model.trainable_variables, averaged))
