@@ -67,12 +67,12 @@ def _check_something_to_learn(merge, cfg, previous_uri: str) -> None:
             f"of the blessed model {previous_uri} (0 new, 0 corrections), so this update would train on old "
             f"knowledge only. The served version stays. Give new or changed knowledge in --data, or "
             f"{setting('update.strategy')} retrain to train again from the checkpoint. "
-            f"Received: data={cfg.data!r}")
+            f"Received: {summary['already_known']} known, 0 new, 0 corrected examples")
     if summary["new_train"] == 0 and cfg.update.strategy != "retrain":
         raise DataError(
             f"Nothing to learn from: the {summary['new']} new examples of --data all fell in the eval split "
             f"({setting('ingest.eval_fraction')}), which is held out, so the model would see none of them. "
-            f"Add examples to --data. Received: data={cfg.data!r}")
+            f"Add examples to --data. Received: {summary['new']} new examples, 0 of them in the train split")
 
 
 class Executor(KnowledgeExecutor):

@@ -226,7 +226,8 @@ def write_idx_pair(prefix: str, images: np.ndarray, labels: np.ndarray,
                    label_names: Optional[Sequence[str]] = None) -> Tuple[str, str]:
     """Writes `<prefix>-images-idx3-ubyte.gz` and `<prefix>-labels-idx1-ubyte.gz`.
 
-    Used to cut subsets of (Fashion-)MNIST, e.g. for the demo.
+    Used to cut subsets of (Fashion-)MNIST, e.g. for the demo. Files that already hold the same
+    bytes are left as they are (`write_if_changed`), so a rerun on them is TFX-cached.
 
     Args:
         prefix: Path prefix, e.g. `"subset/train"`.
@@ -244,14 +245,14 @@ def write_idx_pair(prefix: str, images: np.ndarray, labels: np.ndarray,
             "images must be uint8 [n, height, width] and labels uint8 [n]. "
             f"Received: images {images.dtype} {images.shape}, labels {labels.dtype} {labels.shape}"
         )
-    os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
+    from kerasknow.data.unchanged_write import write_if_changed
+
     paths = (f"{prefix}-images-idx3-ubyte.gz", f"{prefix}-labels-idx1-ubyte.gz")
     for path, magic, array in ((paths[0], _IMAGES_MAGIC, images), (paths[1], _LABELS_MAGIC, labels)):
         header = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-        with gzip.open(path, "wb", compresslevel=6) as f:
-            f.write(header + array.tobytes())
+        # mtime=0: the same arrays give the same bytes, so a rewrite leaves the file as it was.
+        write_if_changed(path, gzip.compress(header + array.tobytes(), compresslevel=6, mtime=0))
     if label_names is not None:
-        with open(os.path.join(os.path.dirname(os.path.abspath(prefix)), LABEL_NAMES_FILE), "w",
-                  encoding="utf-8") as f:
-            f.write("".join(f"{name}\n" for name in label_names))
+        write_if_changed(os.path.join(os.path.dirname(os.path.abspath(prefix)), LABEL_NAMES_FILE),
+                         "".join(f"{name}\n" for name in label_names).encode("utf-8"))
     return paths

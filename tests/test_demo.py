@@ -1,0 +1,24 @@
+"""The demos' data: written again on the same output, it keeps its fingerprint (a rerun is cached)."""
+from kerasknow.components.knowledge_example_gen.component import fingerprint_inputs
+from kerasknow.demo import bbc_news_dir, first_sentences, image_demo, subset_folder, wnut_file
+
+
+def test_the_image_demos_data_written_again_keeps_its_fingerprint(tmp_path):
+    plan = image_demo(str(tmp_path), per_label=20)
+    before = fingerprint_inputs(plan.config.data)
+    again = image_demo(str(tmp_path), per_label=20)
+    assert again.config.data == plan.config.data and fingerprint_inputs(plan.config.data) == before
+    # A different subset is different knowledge: the fingerprint moves.
+    image_demo(str(tmp_path), per_label=21)
+    assert fingerprint_inputs(plan.config.data) != before
+
+
+def test_text_and_ner_subsets_written_again_keep_their_fingerprints(tmp_path):
+    folder = subset_folder(bbc_news_dir(), str(tmp_path / "bbc"), 3)
+    conll = first_sentences(wnut_file(), str(tmp_path / "wnut" / "ner.txt"), 30)
+    before = fingerprint_inputs(folder), fingerprint_inputs(conll)
+    subset_folder(bbc_news_dir(), str(tmp_path / "bbc"), 3)
+    first_sentences(wnut_file(), str(tmp_path / "wnut" / "ner.txt"), 30)
+    assert (fingerprint_inputs(folder), fingerprint_inputs(conll)) == before
+    first_sentences(wnut_file(), str(tmp_path / "wnut" / "ner.txt"), 31)
+    assert fingerprint_inputs(conll) != before[1]
