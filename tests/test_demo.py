@@ -22,3 +22,9 @@ def test_text_and_ner_subsets_written_again_keep_their_fingerprints(tmp_path):
     assert (fingerprint_inputs(folder), fingerprint_inputs(conll)) == before
     first_sentences(wnut_file(), str(tmp_path / "wnut" / "ner.txt"), 31)
     assert fingerprint_inputs(conll) != before[1]
+
+
+def test_the_moving_average_is_for_the_whole_image_demo_only(tmp_path):
+    # A subset's epochs are a few steps: an average over ~100 steps would still be the start.
+    assert image_demo(str(tmp_path / "whole"), per_label=0).config.training.ema_momentum == 0.99
+    assert image_demo(str(tmp_path / "subset"), per_label=30).config.training.ema_momentum == 0.0
