@@ -34,6 +34,23 @@ def from_scratch_warning(backbone: str, epochs: int, train_examples: int) -> str
             "it). Pretrained weights (--backbone-weights auto, the default) learn from a few hundred images.")
 
 
+def moving_average_warning(momentum: float, steps: int) -> str:
+    """What a run says when `training.ema_momentum` averages over more steps than it trains;
+    empty when the training is long enough (at least 3 / (1 - momentum) steps).
+
+    >>> moving_average_warning(0.99, 1500)
+    ''
+    >>> moving_average_warning(0.99, 48)[:64]
+    'training.ema_momentum 0.99 averages over about the last 100 step'
+    """
+    if not momentum or steps * (1.0 - momentum) >= 3.0:
+        return ""
+    span = round(1.0 / (1.0 - momentum))
+    return (f"training.ema_momentum {momentum:g} averages over about the last {span} steps, but this run trains "
+            f"{steps} steps: the averaged model will stay close to its starting weights. Lower --ema-momentum "
+            f"(e.g. {max(0.0, 1.0 - 3.0 / max(steps, 1)):.2f}) or set it to 0.")
+
+
 def phase_epochs(epochs: int, top_k: int, head_epochs: int = 0) -> Tuple[int, int]:
     """`(head, second phase)` epochs: half of `epochs` (rounded down) fine-tunes when blocks are
     opened, or all but `head_epochs` (at least one epoch stays with the head).

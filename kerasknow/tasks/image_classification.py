@@ -123,6 +123,15 @@ class ImageClassification(TaskFamily):
             from kerasknow.images.image_phases import from_scratch_warning
 
             logger.warning(from_scratch_warning(cfg.model.backbone, self.epochs(ctx), ctx.num_train_examples()))
+        if cfg.training.ema_momentum:
+            import math
+
+            from kerasknow.images.image_phases import moving_average_warning
+
+            steps = math.ceil(ctx.num_train_examples() / cfg.training.batch_size) * self.epochs(ctx)
+            warning = moving_average_warning(cfg.training.ema_momentum, steps)
+            if warning:
+                logger.warning(warning)
         learning_rate, dropout = trial["learning_rate"], trial["dropout"]
         augmentation = dict(flip=cfg.model.augment_flip, rotation=cfg.model.augment_rotation,
                             zoom=cfg.model.augment_zoom)
