@@ -66,7 +66,6 @@ def measure(dataset: str, strategy: str, data: str, workdir: str, options: dict)
         `train_seconds`, `examples_per_second` (training examples x epochs / training seconds),
         `peak_rss_mb` (this process's maximum resident set) and `learning_rate`.
     """
-    import resource
     import time
 
     import keras_tuner
@@ -78,6 +77,7 @@ def measure(dataset: str, strategy: str, data: str, workdir: str, options: dict)
     from kerasknow.models.lora_merge import merge_lora
     from kerasknow.models.trainable_summary import TrainableSummary
     from kerasknow.testing import ingest_to_splits, train_context
+    from kerasknow.training.tuner_workers import peak_rss_mb
 
     tf.keras.utils.set_random_seed(0)
     image = dataset == "fashion"
@@ -118,7 +118,7 @@ def measure(dataset: str, strategy: str, data: str, workdir: str, options: dict)
             "trainable_params": trained.trainable, "total_params": trained.total,
             "trainable_fraction": round(trained.fraction, 6), "train_seconds": round(seconds, 1),
             "examples_per_second": round(epochs * len(decoded["train"]) / seconds, 2),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
             "learning_rate": rate, "train_examples": len(decoded["train"]), "eval_examples": len(decoded["eval"])}
 
 

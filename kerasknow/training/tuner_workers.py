@@ -142,10 +142,11 @@ class TunerWorkers:
                 tail = "".join(f.readlines()[-20:])
             raise RuntimeError(f"Tuner worker {tuner_id} failed with exit code {code} (expected 0); its log "
                                f"{path} ends:\n{tail}")
-        ran = self.trials_by_worker()
+        records = self.records()
+        ran = _trials_by_worker(records)
         logger.info("Tuner: trials by worker: %s; %d worker processes, the largest peaked at %.0f MB",
                     "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(ran.items())), self.processes_started,
-                    max(self.peak_rss_mb().values(), default=0.0))
+                    max(_peaks(records).values(), default=0.0))
         return ran
 
     def _start(self, tuner_id: str, spec_path: str, env: Dict[str, str], log) -> subprocess.Popen:
@@ -165,14 +166,22 @@ class TunerWorkers:
 
     def trials_by_worker(self) -> Dict[str, List[str]]:
         """Tuner id -> the trial ids it ran (all its processes'), from the workers' records."""
-        ran: Dict[str, List[str]] = {}
-        for record in self.records():
-            ran.setdefault(record["tuner_id"], []).extend(record["trials"])
-        return ran
+        return _trials_by_worker(self.records())
 
     def peak_rss_mb(self) -> Dict[str, float]:
-        """Worker process record file -> its peak resident memory in MB."""
-        return {f"{r['tuner_id']}.{r.get('process', 0)}": float(r.get("peak_rss_mb", 0.0)) for r in self.records()}
+        """`<tuner id>.<pid>` -> that worker process's peak resident memory in MB."""
+        return _peaks(self.records())
+
+
+def _trials_by_worker(records: List[Dict[str, Any]]) -> Dict[str, List[str]]:
+    ran: Dict[str, List[str]] = {}
+    for record in records:
+        ran.setdefault(record["tuner_id"], []).extend(record["trials"])
+    return ran
+
+
+def _peaks(records: List[Dict[str, Any]]) -> Dict[str, float]:
+    return {f"{r['tuner_id']}.{r.get('process', 0)}": float(r.get("peak_rss_mb", 0.0)) for r in records}
 
 
 def _oracle_done(oracle, servicer) -> bool:
