@@ -200,16 +200,19 @@ class ModelRelease:
             handle.close()
 
     def remove_stale_staging(self) -> List[str]:
-        """Removes the staging folders of pushes that were killed (local file systems: their
-        lock file is free)."""
+        """Removes what pushes that were killed left (local file systems: staging folders and
+        lock files whose lock is free). A push killed between taking its lock and copying, or
+        between its rename and removing the lock, leaves a lock file alone; that goes too."""
         import fcntl
 
         removed = []
         if self.remote or not os.path.isdir(self.base_path):
             return removed
-        for name in os.listdir(self.base_path):
+        names = {name[:-len(".lock")] if name.endswith(".lock") else name
+                 for name in os.listdir(self.base_path) if name.startswith(STAGING_PREFIX)}
+        for name in sorted(names):
             path = os.path.join(self.base_path, name)
-            if not name.startswith(STAGING_PREFIX) or name.endswith(".lock") or path in self._staging_locks:
+            if path in self._staging_locks:
                 continue
             with open(path + ".lock", "a") as handle:
                 try:

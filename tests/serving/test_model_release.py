@@ -93,6 +93,27 @@ def test_a_push_killed_at_any_moment_leaves_only_complete_versions(tmp_path, big
     assert not [n for n in os.listdir(base) if n.startswith((STAGING_PREFIX, RETIRED_PREFIX))]
 
 
+def test_a_lock_file_left_alone_by_a_killed_push_is_removed_and_a_live_ones_kept(tmp_path, toy_templates):
+    """A push killed between taking its staging lock and copying (or between its rename and
+    removing the lock) leaves only `<staging>.lock`; the next push removes it unless it is held."""
+    import fcntl
+
+    base = tmp_path / MODEL_NAME
+    base.mkdir()
+    orphan = base / f"{STAGING_PREFIX}0123456789abcdef.lock"
+    orphan.write_text("")
+    live = base / f"{STAGING_PREFIX}fedcba9876543210.lock"
+    with open(live, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # a push still copying, folder not made yet
+        release = ModelRelease(str(base))
+        staging = release.stage(toy_templates[1])
+        left = sorted(n for n in os.listdir(base) if n.startswith(STAGING_PREFIX))
+        assert left == sorted([live.name, os.path.basename(staging), os.path.basename(staging) + ".lock"])
+    release.commit(staging)
+    assert release.remove_stale_staging() == [live.name[:-len(".lock")]]
+    assert not [n for n in os.listdir(base) if n.startswith(STAGING_PREFIX)]
+
+
 def test_versions_strictly_increase_even_within_one_second(tmp_path, toy_templates):
     release = ModelRelease(str(tmp_path / MODEL_NAME))
     versions = [release.commit(release.stage(toy_templates[1])) for _ in range(3)]
