@@ -7,7 +7,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from kerasknow.data import knowledge_files as kf
+from kerasknow.data import file_system as fs
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
 from kerasknow.errors import DataError
@@ -32,7 +32,7 @@ def _read_bytes(path: str) -> bytes:
     import tensorflow as tf
 
     try:
-        data = kf.read_bytes(path)
+        data = fs.read_bytes(path)
         return gzip.decompress(data) if path.endswith(".gz") else data
     except (OSError, EOFError, tf.errors.OpError) as e:
         raise DataError(f"Cannot read the IDX file {path}: {e}. Expected an IDX file, gzip-compressed "
@@ -92,14 +92,14 @@ def find_idx_pairs(data: str) -> List[Tuple[str, str]]:
     Raises:
         DataError: When no images file is found, or an images file has no labels file.
     """
-    if kf.isdir(data):
-        images = [kf.join(data, n) for n in kf.listdir(data) if _IMAGES_RE.match(n)]
+    if fs.isdir(data):
+        images = [fs.join(data, n) for n in fs.listdir(data) if _IMAGES_RE.match(n)]
         if not images:
             raise DataError(
                 f"No IDX images file in {data}. Expected files named <prefix>-images-idx3-ubyte[.gz] "
                 "with <prefix>-labels-idx1-ubyte[.gz] beside them (e.g. train-images-idx3-ubyte.gz)."
             )
-    elif kf.isfile(data) and _IMAGES_RE.match(kf.basename(data)):
+    elif fs.isfile(data) and _IMAGES_RE.match(fs.basename(data)):
         images = [data]
     else:
         raise DataError(
@@ -108,15 +108,15 @@ def find_idx_pairs(data: str) -> List[Tuple[str, str]]:
         )
     pairs = []
     for path in images:
-        m = _IMAGES_RE.match(kf.basename(path))
+        m = _IMAGES_RE.match(fs.basename(path))
         folder = _folder_of(path)
-        candidates = [kf.join(folder, f"{m.group('prefix')}-labels{sep}idx1-ubyte{gz}")
+        candidates = [fs.join(folder, f"{m.group('prefix')}-labels{sep}idx1-ubyte{gz}")
                       for sep in ("-", ".") for gz in (".gz", "")]
-        found = [c for c in candidates if kf.isfile(c)]
+        found = [c for c in candidates if fs.isfile(c)]
         if not found:
             raise DataError(
                 f"The IDX images file {path} has no labels file. Expected one of "
-                f"{[kf.basename(c) for c in candidates]} in {folder}."
+                f"{[fs.basename(c) for c in candidates]} in {folder}."
             )
         pairs.append((path, found[0]))
     return pairs
@@ -124,9 +124,9 @@ def find_idx_pairs(data: str) -> List[Tuple[str, str]]:
 
 def is_idx_data(path: str) -> bool:
     """Whether `path` is an IDX images file or a folder holding one."""
-    if kf.isdir(path):
-        return any(_IMAGES_RE.match(name) for name in kf.listdir(path))
-    return bool(_IMAGES_RE.match(kf.basename(path)))
+    if fs.isdir(path):
+        return any(_IMAGES_RE.match(name) for name in fs.listdir(path))
+    return bool(_IMAGES_RE.match(fs.basename(path)))
 
 
 def is_fashion_mnist(data: str, label_files: Sequence[str]) -> bool:
@@ -136,10 +136,10 @@ def is_fashion_mnist(data: str, label_files: Sequence[str]) -> bool:
     "fashion" (case-insensitive), or a labels file is an official Fashion-MNIST labels file (its
     decompressed SHA-256 is known).
     """
-    folder = data if kf.isdir(data) else _folder_of(data)
+    folder = data if fs.isdir(data) else _folder_of(data)
     if "://" not in folder:
         folder = os.path.abspath(folder)  # a local "." or "": the name of the folder it stands for
-    names = [kf.basename(folder)] + [kf.basename(p) for p in label_files]
+    names = [fs.basename(folder)] + [fs.basename(p) for p in label_files]
     if any("fashion" in name.lower() for name in names):
         return True
     return any(hashlib.sha256(_read_bytes(p)).hexdigest() in _FASHION_LABEL_SHA256 for p in label_files)
@@ -181,10 +181,10 @@ class IdxReader:
         self.label_names = list(label_names) if label_names is not None else self._names()
 
     def _names(self) -> Optional[List[str]]:
-        folder = self.data if kf.isdir(self.data) else _folder_of(self.data)
-        names_file = kf.join(folder, LABEL_NAMES_FILE)
-        if kf.isfile(names_file):
-            names = [line.strip() for line in kf.read_bytes(names_file).decode("utf-8").splitlines() if line.strip()]
+        folder = self.data if fs.isdir(self.data) else _folder_of(self.data)
+        names_file = fs.join(folder, LABEL_NAMES_FILE)
+        if fs.isfile(names_file):
+            names = [line.strip() for line in fs.read_bytes(names_file).decode("utf-8").splitlines() if line.strip()]
             if not names:
                 raise DataError(f"{names_file} is empty. Expected one class name per line (line i = label i).")
             return names

@@ -6,7 +6,7 @@ from typing import Iterator, Optional, Tuple
 import numpy as np
 
 from kerasknow.config.settings import setting
-from kerasknow.data import knowledge_files as kf
+from kerasknow.data import file_system as fs
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
 from kerasknow.errors import DataError
@@ -51,13 +51,13 @@ class ImageFolderReader:
     """
 
     def __init__(self, root: str):
-        if not isinstance(root, (str, os.PathLike)) or not kf.isdir(os.fspath(root)):
+        if not isinstance(root, (str, os.PathLike)) or not fs.isdir(os.fspath(root)):
             raise DataError(
                 f"Image data ({setting('data')}) must be a folder with one subfolder per label (<label>/<image>). "
                 f"Received: data={root!r}"
             )
         self.root = os.fspath(root)
-        self.labels = [d for d in kf.listdir(self.root) if kf.isdir(kf.join(self.root, d))]
+        self.labels = [d for d in fs.listdir(self.root) if fs.isdir(fs.join(self.root, d))]
         if not self.labels:
             raise DataError(
                 f"The image folder {self.root} has no label subfolders. Expected <label>/<image> "
@@ -66,16 +66,16 @@ class ImageFolderReader:
 
     def _files(self) -> Iterator[Tuple[Optional[str], str]]:
         """Yields `(label, path)` in a stable order; label None for files outside label folders."""
-        for name in kf.listdir(self.root):
-            path = kf.join(self.root, name)
-            if not kf.isdir(path):
+        for name in fs.listdir(self.root):
+            path = fs.join(self.root, name)
+            if not fs.isdir(path):
                 yield None, path
         for label in self.labels:
-            folder = kf.join(self.root, label)
-            for directory, subdirs, files in kf.walk(folder):
+            folder = fs.join(self.root, label)
+            for directory, subdirs, files in fs.walk(folder):
                 subdirs.sort()
                 for name in sorted(files):
-                    yield label, kf.join(directory, name)
+                    yield label, fs.join(directory, name)
 
     def read(self, report: RejectsReport) -> Iterator[KnowledgeRecord]:
         """Yields one record per usable image; every other file goes to `report`.
@@ -107,7 +107,7 @@ class ImageFolderReader:
         """
         from PIL import Image, UnidentifiedImageError
 
-        data = kf.read_bytes(path)
+        data = fs.read_bytes(path)
         if not data:
             return None, "zero-byte file: the file is empty"
         try:

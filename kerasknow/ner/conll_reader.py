@@ -5,7 +5,7 @@ import dataclasses
 from typing import Iterator, List, Optional, Tuple
 
 from kerasknow.config.settings import setting
-from kerasknow.data import knowledge_files as kf
+from kerasknow.data import file_system as fs
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
 from kerasknow.data.utf8 import describe_invalid_utf8, foreign_bom
@@ -79,7 +79,7 @@ class ConllReader:
         if not path:
             raise DataError(f"No knowledge data given: set {setting('data')} to a CoNLL file or folder. "
                             "Received: data=''")
-        if not kf.exists(path):
+        if not fs.exists(path):
             raise DataError(f"Knowledge data not found ({setting('data')}). Received: data={path!r}")
         self.path = path
         self.tag_column = tag_column
@@ -91,12 +91,12 @@ class ConllReader:
         self.iob1_files: List[str] = []
 
     def _list_files(self) -> List[str]:
-        if not kf.isdir(self.path):
+        if not fs.isdir(self.path):
             return [self.path]
         files = []
-        for root, dirs, names in kf.walk(self.path):
+        for root, dirs, names in fs.walk(self.path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            files.extend(kf.join(root, n) for n in sorted(names) if not n.startswith("."))
+            files.extend(fs.join(root, n) for n in sorted(names) if not n.startswith("."))
         if not files:
             raise DataError(f"Knowledge folder {self.path} holds no files: expected CoNLL files "
                             "(one `token<TAB>tag` per line, a blank line between sentences).")
@@ -113,7 +113,7 @@ class ConllReader:
             yield from self._read_file(path, report)
 
     def _read_file(self, path: str, report: RejectsReport) -> Iterator[KnowledgeRecord]:
-        data = kf.read_bytes(path)
+        data = fs.read_bytes(path)
         bom = foreign_bom(data[:4])
         if bom:
             raise DataError(f"{path} is encoded as {bom} (byte-order mark found); kerasknow reads CoNLL "

@@ -43,12 +43,12 @@ class ImageClassification(TaskFamily):
     # off on CPUs under "auto" (the class defaults); docs/performance.md.
 
     def read(self, config: RunConfig, report: RejectsReport):
-        from kerasknow.data import knowledge_files as kf
+        from kerasknow.data import file_system as fs
         from kerasknow.images.idx_reader import IdxReader, is_idx_data
         from kerasknow.images.image_folder_reader import ImageFolderReader
 
         fmt = config.ingest.input_format
-        if fmt == "idx" or (fmt == "auto" and kf.exists(config.data) and is_idx_data(config.data)):
+        if fmt == "idx" or (fmt == "auto" and fs.exists(config.data) and is_idx_data(config.data)):
             return IdxReader(config.data).read(report)
         return ImageFolderReader(config.data).read(report)
 

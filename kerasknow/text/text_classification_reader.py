@@ -8,7 +8,7 @@ import re
 from typing import Iterator, List, Tuple
 
 from kerasknow.config.settings import setting
-from kerasknow.data import knowledge_files as kf
+from kerasknow.data import file_system as fs
 from kerasknow.data.knowledge_record import KnowledgeRecord
 from kerasknow.data.rejects_report import RejectsReport
 from kerasknow.data.utf8 import decode_utf8, describe_invalid_utf8, foreign_bom
@@ -59,7 +59,7 @@ class TextClassificationReader:
         if not path:
             raise DataError(f"No knowledge data given: set {setting('data')} to a CSV/TSV/JSONL file or a folder "
                             "of <label>/*.txt. Received: data=''")
-        if not kf.exists(path):
+        if not fs.exists(path):
             raise DataError(f"Knowledge data not found ({setting('data')}). Received: data={path!r}")
         self.path = path
         self.input_format = input_format
@@ -69,28 +69,28 @@ class TextClassificationReader:
 
     # Which files, in which format, in a stable order.
     def _plan_files(self) -> List[Tuple[str, str]]:
-        if not kf.isdir(self.path):
+        if not fs.isdir(self.path):
             return [(self.path, self._format_of(self.path))]
-        entries = kf.listdir(self.path)
-        subdirs = [e for e in entries if kf.isdir(kf.join(self.path, e))]
+        entries = fs.listdir(self.path)
+        subdirs = [e for e in entries if fs.isdir(fs.join(self.path, e))]
         if self.input_format == "folder" or (self.input_format == "auto" and subdirs):
             return [(self.path, "folder")]
-        files = [kf.join(self.path, e) for e in entries if not e.startswith(".")]
+        files = [fs.join(self.path, e) for e in entries if not e.startswith(".")]
         if not files:
             raise DataError(f"Knowledge folder {self.path} is empty: expected CSV/TSV/JSONL files or <label>/*.txt folders.")
         loose = [f for f in files if f.lower().endswith(".txt")]
         if loose and self.input_format == "auto":
             raise DataError(
                 f"Knowledge folder {self.path} holds {len(loose)} loose .txt file(s) (e.g. "
-                f"{kf.basename(loose[0])}) but no label folders. A text folder is <label>/*.txt: one subfolder per label, named by the label, "
-                f"holding that label's texts (e.g. {kf.join(self.path, 'sports', kf.basename(loose[0]))}). "
+                f"{fs.basename(loose[0])}) but no label folders. A text folder is <label>/*.txt: one subfolder per label, named by the label, "
+                f"holding that label's texts (e.g. {fs.join(self.path, 'sports', fs.basename(loose[0]))}). "
                 "Move the files into label folders, or give a CSV/TSV/JSONL file with text and label columns.")
         return [(f, self._format_of(f)) for f in files]
 
     def _format_of(self, path: str) -> str:
         if self.input_format not in ("auto", "folder"):
             return self.input_format
-        ext = os.path.splitext(kf.basename(path))[1].lower()
+        ext = os.path.splitext(fs.basename(path))[1].lower()
         if ext not in _EXTENSIONS:
             raise DataError(
                 f"Cannot tell the format of {path}: expected a .csv, .tsv or .jsonl file "
@@ -131,7 +131,7 @@ class TextClassificationReader:
 
     @staticmethod
     def _read_bytes(path: str) -> bytes:
-        data = kf.read_bytes(path)
+        data = fs.read_bytes(path)
         bom = foreign_bom(data[:4])
         if bom:
             raise DataError(f"{path} is encoded as {bom} (byte-order mark found); kerasknow reads UTF-8. "
@@ -210,11 +210,11 @@ class TextClassificationReader:
             yield from self._record(obj.get(self.text_column), obj.get(self.label_column), path, number, report)
 
     def _read_folder(self, root: str, report: RejectsReport):
-        for dirpath, dirnames, filenames in kf.walk(root):
+        for dirpath, dirnames, filenames in fs.walk(root):
             dirnames.sort()
-            rel = kf.relative(dirpath, root)
+            rel = fs.relative(dirpath, root)
             for name in sorted(filenames):
-                path = kf.join(dirpath, name)
+                path = fs.join(dirpath, name)
                 if rel == ".":
                     report.reject(path, None, "file outside a <label>/ folder: expected <label>/*.txt")
                     continue
