@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "when it has errors (or ingest failed), 0 otherwise: what a data owner runs before handing "
                          "knowledge over. Add --beam-arg=--direct_running_mode=multi_processing "
                          "--beam-arg=--direct_num_workers=N for N local processes, or a cluster runner's flags. "
-                         f"Reports in OUTPUT/reports/<run>/; metadata in OUTPUT/validate/; the log in OUTPUT/{LOG_NAME}.")
+                         "Reports in OUTPUT/reports/<run>/; artifacts and metadata in OUTPUT/validate/ (the "
+                         f"metadata in a local folder for an OUTPUT URI); the log in OUTPUT/{LOG_NAME}.")
     _add_config_flags(val)
     _add_verbose_flag(val)
 

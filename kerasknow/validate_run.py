@@ -35,7 +35,8 @@ def validate_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = 
     """Runs ingest, statistics, schema and knowledge validation with `LocalDagRunner`.
 
     The validation pipeline (`kerasknow.pipelines.create_validation_pipeline`) keeps its ML
-    Metadata and artifacts in `<output>/validate/`, apart from `kerasknow run`'s, and writes its
+    Metadata and artifacts in `<output>/validate/`, apart from `kerasknow run`'s (the SQLite file in
+    `config.local_dir()`'s `validate/` when the output is a URI), and writes its
     reports where a run does: `<output>/reports/<run>/ingest` (the rejects) and
     `<output>/reports/<run>/validation` (the knowledge report, TFDV's statistics page, the schema).
 
@@ -66,7 +67,11 @@ def validate_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = 
 
     root = os.path.join(config.output, VALIDATE_DIR)
     fileio.makedirs(root)
-    metadata_path = os.path.join(root, "metadata.sqlite")
+    # SQLite needs a local file: beside the artifacts for a local output, else in the output's
+    # local state folder (as `kerasknow run`'s metadata), so `--output gs://...` works too.
+    metadata_dir = os.path.join(config.local_dir(), VALIDATE_DIR)
+    os.makedirs(metadata_dir, exist_ok=True)
+    metadata_path = os.path.join(metadata_dir, "metadata.sqlite")
     pipeline = create_validation_pipeline(config, pipeline_root=os.path.join(root, "tfx"), metadata_path=metadata_path,
                                           beam_pipeline_args=beam_pipeline_args,
                                           schema_path=imported_schema(config))

@@ -75,3 +75,26 @@ def test_validate_help_shows_the_defaults():
     assert "exits 1 when it has errors" in text.lower()
     assert "(default: 0.2; YAML: ingest.eval_fraction)" in text
     assert "--beam-arg" in text
+
+
+def test_validate_on_an_output_uri_keeps_its_metadata_in_the_local_state_folder(tmp_path, monkeypatch, tiny_bert_dir):
+    """`--output` on another file system (TF's in-memory `ram://`, a stand-in for `gs://`): the
+    artifacts and reports go there, SQLite's ML Metadata to the output's local state folder."""
+    import tensorflow as tf
+
+    from kerasknow.config.run_config import local_state_dir
+
+    monkeypatch.setenv("KERASKNOW_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "k.csv"
+    data.write_text("text,label\n" + "".join(f"fact number {i} about {'ab'[i % 2]},{'ab'[i % 2]}\n"
+                                            for i in range(24)), encoding="utf-8")
+    output = "ram://validate-uri/out"
+    code, out, err = _validate("--data", str(data), "--output", output, "--checkpoint", tiny_bert_dir,
+                               "--min-examples-per-label", "2")
+    assert code == 0, out + err
+    assert "[kerasknow] validation passed" in out
+    run = out.split("[kerasknow] validation passed: run ")[1].split(":")[0]
+    assert tf.io.gfile.exists(f"{output}/reports/{run}/validation/report.json")
+    assert tf.io.gfile.isdir(f"{output}/validate/tfx")
+    assert os.path.exists(os.path.join(local_state_dir(output), "validate", "metadata.sqlite"))
+    assert not os.path.exists("ram:")  # no `os.path` join of the URI under the working folder
