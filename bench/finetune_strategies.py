@@ -47,6 +47,21 @@ def add_arguments(parser):
     parser.add_argument("--texts", type=int, default=0, help="BBC texts (0: all 2,225)")
     parser.add_argument("--images", type=int, default=5000, help="Fashion-MNIST images")
     parser.add_argument("--image-size", type=int, default=96, help="the image input size, pixels")
+    parser.add_argument("--learning-rates", type=_rates, default="",
+                        help="BERT learning rates that replace the recipe's, as strategy=rate pairs "
+                             "(`lora=2e-3,full=1e-4`); the recipe: " +
+                             ", ".join(f"{k}={v:g}" for k, v in LEARNING_RATES.items()))
+
+
+def _rates(text: str) -> dict:
+    """`"lora=2e-3,full=1e-4"` -> `{"lora": 0.002, "full": 0.0001}` (strategies of `LEARNING_RATES`)."""
+    rates = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = pair.partition("=")
+        if name.strip() not in LEARNING_RATES:
+            raise ValueError(f"expected strategy=rate with a strategy among {list(LEARNING_RATES)}. Received: {pair!r}")
+        rates[name.strip()] = float(value)
+    return rates
 
 
 def _strategy_sections(name: str) -> dict:
@@ -83,7 +98,8 @@ def measure(dataset: str, strategy: str, data: str, workdir: str, options: dict)
     image = dataset == "fashion"
     task = "image-classification" if image else "text-classification"
     finetune = _strategy_sections(strategy)
-    rate = IMAGE_LEARNING_RATE if image else LEARNING_RATES[finetune["strategy"]]
+    rates = {**LEARNING_RATES, **options.get("learning_rates", {})}
+    rate = IMAGE_LEARNING_RATE if image else rates[finetune["strategy"]]
     sections = {"finetune": finetune, "tuning": {"learning_rates": [rate], "dropouts": [0.2 if image else 0.1]},
                 "training": {"epochs": options["image_epochs" if image else "text_epochs"], "batch_size": 32 if image else 16,
                              "early_stopping_patience": 0, "seed": 0},
@@ -146,7 +162,8 @@ def run(args, smoke: bool) -> dict:
     order_flip = False
     with tempfile.TemporaryDirectory(prefix="kerasknow-finetune-bench-") as tmp:
         options = {"text_epochs": args.text_epochs, "image_epochs": args.image_epochs,
-                   "image_size": 32 if smoke else args.image_size, "smoke": smoke}
+                   "image_size": 32 if smoke else args.image_size, "smoke": smoke,
+                   "learning_rates": getattr(args, "learning_rates", {}) or {}}
         if smoke:
             from kerasknow.testing import TINY_BACKBONE, make_tiny_backbone_weights, make_tiny_bert_checkpoint
 

@@ -18,7 +18,7 @@ import importlib
 #: Every benchmark, in the order `python -m bench` runs them.
 BENCHMARKS = ("text_throughput", "xla_cpu_flags", "hash_dropout", "precision_xla", "image_throughput",
               "image_demo_sizing", "predict_startup", "knowledge_update",
-              "finetune_strategies", "tuner_memory", "ingest_scale")
+              "finetune_strategies", "tuner_choice", "tuner_memory", "ingest_scale")
 
 
 def load_benchmark(name: str):
