@@ -98,7 +98,7 @@ def measure(dataset: str, strategy: str, data: str, workdir: str, options: dict)
     image = dataset == "fashion"
     task = "image-classification" if image else "text-classification"
     finetune = _strategy_sections(strategy)
-    rates = {**LEARNING_RATES, **options.get("learning_rates", {})}
+    rates = {**LEARNING_RATES, **options["learning_rates"]}
     rate = IMAGE_LEARNING_RATE if image else rates[finetune["strategy"]]
     sections = {"finetune": finetune, "tuning": {"learning_rates": [rate], "dropouts": [0.2 if image else 0.1]},
                 "training": {"epochs": options["image_epochs" if image else "text_epochs"], "batch_size": 32 if image else 16,
@@ -163,7 +163,7 @@ def run(args, smoke: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix="kerasknow-finetune-bench-") as tmp:
         options = {"text_epochs": args.text_epochs, "image_epochs": args.image_epochs,
                    "image_size": 32 if smoke else args.image_size, "smoke": smoke,
-                   "learning_rates": getattr(args, "learning_rates", {}) or {}}
+                   "learning_rates": args.learning_rates}
         if smoke:
             from kerasknow.testing import TINY_BACKBONE, make_tiny_backbone_weights, make_tiny_bert_checkpoint
 

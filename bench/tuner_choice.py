@@ -37,8 +37,6 @@ def add_arguments(parser):
 
 
 def _search(task: str, data: str, workdir: str, trials: int, model: dict) -> dict:
-    import keras_tuner  # noqa: F401  (the oracle's trial states)
-
     from kerasknow.config import RunConfig
     from kerasknow.data.write_examples import split_file
     from kerasknow.config.task_specs import TASK_SPECS
