@@ -146,6 +146,57 @@ def train_context(config, labels, files, out_dir: str, family=None):
                         serving_model_dir=os.path.join(out_dir, "export"), hyperparameters={}).with_plan(family)
 
 
+def train_and_evaluate(config, out_dir: str, callbacks=(), run_eagerly: bool = False) -> dict:
+    """Trains `config`'s model the way the Trainer's `run_fn` does and scores the exported model.
+
+    Ingests `config.data` (`ingest_to_splits`), builds the model of the trial the config names
+    (`build_model` with empty hyperparameters: the config's first choices), fits it (the
+    family's phases and schedule), merges LoRA into its kernels, exports the SavedModel TF
+    Serving would load and evaluates it through its serving signature on the eval split
+    (`TaskFamily.evaluate`). For tests and benchmarks that compare training recipes on the
+    same data.
+
+    Args:
+        config: The run config (`config.data` is read).
+        out_dir: Folder for the examples, TensorBoard run and export.
+        callbacks: Extra Keras callbacks for every phase's `fit`.
+        run_eagerly: Run `fit` eagerly (smoke runs: no tracing); restored afterwards.
+
+    Returns:
+        A dict: `metrics` (`evaluate`'s), `trainable` (a `TrainableSummary` taken before the
+        merge), `merged` (LoRA layers folded), `history` (`fit`'s), `fit_seconds`,
+        `train_examples`, `eval_examples`.
+    """
+    import time
+
+    import keras_tuner
+    import tensorflow as tf
+
+    from kerasknow.data.rejects_report import RejectsReport
+    from kerasknow.family.registry import get_task_family
+    from kerasknow.models.lora_merge import merge_lora
+    from kerasknow.models.trainable_summary import TrainableSummary
+
+    family = get_task_family(config.task)
+    _, files, decoded, labels = ingest_to_splits(family, config, os.path.join(out_dir, "examples"), RejectsReport())
+    ctx = train_context(config, labels, files, out_dir, family)
+    model = family.build_model(keras_tuner.HyperParameters(), ctx)
+    train_ds, eval_ds = family.datasets(ctx, config.training.batch_size)
+    tf.config.run_functions_eagerly(run_eagerly)
+    try:
+        start = time.perf_counter()
+        history = family.fit(model, train_ds, eval_ds, list(callbacks), ctx)
+        fit_seconds = time.perf_counter() - start
+    finally:
+        tf.config.run_functions_eagerly(False)
+    trainable = TrainableSummary.of(model, ctx.config.finetune.strategy)
+    merged = merge_lora(model)
+    family.export(model, ctx.serving_model_dir, ctx)
+    metrics = family.evaluate(ctx.serving_model_dir, decoded["eval"], labels, config)
+    return {"metrics": metrics, "trainable": trainable, "merged": merged, "history": history,
+            "fit_seconds": fit_seconds, "train_examples": len(decoded["train"]), "eval_examples": len(decoded["eval"])}
+
+
 def artifact(artifact_type, uri: str):
     """A new TFX artifact of `artifact_type` (e.g. `standard_artifacts.Examples`) at `uri`."""
     new = artifact_type()

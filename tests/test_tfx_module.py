@@ -59,7 +59,7 @@ def test_run_fn_keeps_the_trained_part_and_exports_the_merged_model(examples, tm
     # (lora's own default learning rate: TaskSpec.strategy_learning_rates).
     sessions, tags = _events(str(tmp_path / "out" / "tensorboard" / "training"))
     assert sessions == {"final model": pytest.approx(
-        {"finetune_strategy": "lora", "learning_rate": 5e-4, "lora_rank": 2, "dropout": 0.1})}
+        {"finetune_strategy": "lora", "learning_rate": 2e-3, "lora_rank": 2, "dropout": 0.1})}
     assert "validation/epoch_accuracy" in tags
 
 

@@ -20,8 +20,13 @@ def _run_defaults(data, out, capsys):
     return metrics, {f["check"]: f for f in report["findings"]}, captured.out
 
 
+@pytest.mark.slow
 def test_the_default_config_learns_a_small_folder_of_28px_greyscale_images(tmp_path, capsys):
-    """200 Fashion-MNIST PNGs of four classes, 28x28 greyscale: pretrained MobileNetV2 at 96 px."""
+    """200 Fashion-MNIST PNGs of four classes, 28x28 greyscale: pretrained MobileNetV2 at 96 px.
+
+    Slow (about 200 s on 2 cores, the real backbone's two phases): the fast suite checks the
+    image family's default path with a tiny backbone (test_image_pipeline) and the size choice
+    (tests/images/test_image_size_choice.py)."""
     data = fashion_folder(tmp_path / "data", per_class=50)
     metrics, findings, printed = _run_defaults(data, str(tmp_path / "out"), capsys)
     # The size was chosen from the data, and said.

@@ -63,7 +63,7 @@ def test_bert_families_take_lora_and_adapter_with_their_own_rates(tmp_path):
                                                               "lora_ranks": [4, 16]})
     space = SearchSpace(cfg.spec, cfg)
     assert space.learning_rates("full") == [1e-4, 5e-5]
-    assert space.learning_rates("lora") == [5e-4, 1e-3] and space.learning_rates("adapter") == [1e-3, 3e-4]
+    assert space.learning_rates("lora") == [2e-3, 1e-3] and space.learning_rates("adapter") == [1e-3, 3e-4]
     for hp in _trials(space, 8, tmp_path, seed=3):
         trial = space.declare(hp)
         assert (trial["lora_rank"] in (4, 16)) == (trial["finetune_strategy"] == "lora")
@@ -80,6 +80,6 @@ def test_the_trial_context_holds_the_trial_strategy_and_rank(tmp_path):
     hp.values["finetune_strategy"] = "lora"
     trial_ctx = space.context(hp, ctx)
     assert (trial_ctx.config.finetune.strategy, trial_ctx.config.finetune.lora_rank) == ("lora", 2)
-    assert trial_ctx.hyperparameters == {"finetune_strategy": "lora", "learning_rate_lora": 5e-4,
+    assert trial_ctx.hyperparameters == {"finetune_strategy": "lora", "learning_rate_lora": 2e-3,
                                          "lora_rank": 2, "dropout": 0.1}
     assert ctx.config.finetune.strategy == "auto"  # the search's own context is unchanged
