@@ -82,10 +82,16 @@ def measure(dataset: str, strategy: str, data: str, workdir: str, options: dict)
         `train_seconds` (the epochs' training passes, without the validation after each: that is
         the same forward pass for every strategy, and would pull every ratio toward 1),
         `fit_seconds` (the whole `fit`, validation included), `examples_per_second` (training
-        examples per second of the training passes after each `fit`'s first epoch: the first
-        also traces and compiles the train step, a constant that is not the strategy's speed;
-        all passes when no `fit` ran two epochs), `first_epoch_seconds`, `peak_rss_mb` (this
+        examples per second of the strategy's own phase, the last `fit` (images: the second
+        phase, with the strategy's part open; `head` and the BERT families fit once), over its
+        epochs after the first: the first also traces and compiles the train step, which is not
+        the strategy's speed; its one epoch when it ran one), `timed_epochs` (the epochs that
+        rate counts), `first_epoch_seconds` (that phase's first epoch), `peak_rss_mb` (this
         process's maximum resident set) and `learning_rate`.
+
+    Raises:
+        RuntimeError: When the timer saw no epoch of the last `fit` (a family whose `fit` does
+            not hand its callbacks to Keras).
     """
     import tensorflow as tf
 
@@ -113,20 +119,29 @@ def measure(dataset: str, strategy: str, data: str, workdir: str, options: dict)
     timer = _training_timer()
     run = train_and_evaluate(cfg, workdir, callbacks=[timer], run_eagerly=bool(options.get("smoke")))
     metrics, trained, examples = run["metrics"], run["trainable"], run["train_examples"]
-    steady = [seconds for fit in timer.fits for seconds in fit[1:]] or [s for fit in timer.fits for s in fit]
+    if not timer.fits or not timer.fits[-1]:
+        raise RuntimeError(f"The training timer saw no epoch of {strategy} on {dataset}: expected the family's "
+                           f"fit to pass its callbacks to Keras' fit. Received: fits={timer.fits}")
+    own_phase = timer.fits[-1]
+    steady = own_phase[1:] or own_phase
     return {"accuracy": round(float(metrics["accuracy"]), 4), "macro_f1": round(float(metrics["f1"]), 4),
             "trainable_params": trained.trainable, "total_params": trained.total,
             "trainable_fraction": round(trained.fraction, 6), "train_seconds": round(timer.seconds, 1),
             "fit_seconds": round(run["fit_seconds"], 1),
             "examples_per_second": round(len(steady) * examples / sum(steady), 2),
-            "first_epoch_seconds": round(timer.fits[0][0], 1), "peak_rss_mb": round(peak_rss_mb(), 1),
+            "timed_epochs": len(steady), "first_epoch_seconds": round(own_phase[0], 1),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
             "learning_rate": rate, "train_examples": examples, "eval_examples": run["eval_examples"]}
 
 
 def _training_timer():
-    """A Keras callback that times each epoch's training pass (epoch start to the start of its
-    validation, or to the epoch's end without one): `fits` holds one list of seconds per `fit`
-    it was given to (the image families fit twice, one per phase), `seconds` their sum."""
+    """A Keras callback that times each epoch's training pass, from the epoch's start to the start
+    of its validation (or to the epoch's end without one).
+
+    Returns:
+        The callback: `fits` holds one list of seconds per `fit` it was given to (the image
+        families fit once per phase: `head` once, the others twice), `seconds` is their sum.
+    """
     import time
 
     import tensorflow as tf

@@ -147,20 +147,22 @@ def train_context(config, labels, files, out_dir: str, family=None):
 
 
 def train_and_evaluate(config, out_dir: str, callbacks=(), run_eagerly: bool = False) -> dict:
-    """Trains `config`'s model the way the Trainer's `run_fn` does and scores the exported model.
+    """Trains `config`'s model as the Trainer's `run_fn` does and scores the exported model.
 
     Ingests `config.data` (`ingest_to_splits`), builds the model of the trial the config names
     (`build_model` with empty hyperparameters: the config's first choices), fits it (the
     family's phases and schedule), merges LoRA into its kernels, exports the SavedModel TF
     Serving would load and evaluates it through its serving signature on the eval split
-    (`TaskFamily.evaluate`). For tests and benchmarks that compare training recipes on the
-    same data.
+    (`TaskFamily.evaluate`). Unlike `run_fn`, only `callbacks` run (no early stopping,
+    TensorBoard or backup), so every recipe trains its configured epochs. For tests and
+    benchmarks that compare training recipes on the same data.
 
     Args:
         config: The run config (`config.data` is read).
         out_dir: Folder for the examples, TensorBoard run and export.
         callbacks: Extra Keras callbacks for every phase's `fit`.
-        run_eagerly: Run `fit` eagerly (smoke runs: no tracing); restored afterwards.
+        run_eagerly: Run `fit` eagerly (smoke runs: no tracing); the previous setting is
+            restored afterwards.
 
     Returns:
         A dict: `metrics` (`evaluate`'s), `trainable` (a `TrainableSummary` taken before the
@@ -182,14 +184,15 @@ def train_and_evaluate(config, out_dir: str, callbacks=(), run_eagerly: bool = F
     ctx = train_context(config, labels, files, out_dir, family)
     model = family.build_model(keras_tuner.HyperParameters(), ctx)
     train_ds, eval_ds = family.datasets(ctx, config.training.batch_size)
+    eagerly = tf.config.functions_run_eagerly()
     tf.config.run_functions_eagerly(run_eagerly)
     try:
         start = time.perf_counter()
         history = family.fit(model, train_ds, eval_ds, list(callbacks), ctx)
         fit_seconds = time.perf_counter() - start
     finally:
-        tf.config.run_functions_eagerly(False)
-    trainable = TrainableSummary.of(model, ctx.config.finetune.strategy)
+        tf.config.run_functions_eagerly(eagerly)
+    trainable = TrainableSummary.of(model, family.finetune_strategy(ctx))
     merged = merge_lora(model)
     family.export(model, ctx.serving_model_dir, ctx)
     metrics = family.evaluate(ctx.serving_model_dir, decoded["eval"], labels, config)
