@@ -162,7 +162,7 @@ def check_in_process(data: str, workdir: str, checkpoint: str, workers: int) -> 
     start = time.perf_counter()
     memory = _PeakMemory(os.getpid())
     examples, rejects = run_example_gen(cfg, os.path.join(workdir, "artifacts"))
-    findings, _, _ = run_beam_checks(beam.Pipeline(), examples.uri, ["train", "eval"], cfg.task,
+    findings, _, _, _ = run_beam_checks(beam.Pipeline(), examples.uri, ["train", "eval"], cfg.task,
                                      TextClassificationChecks(cfg), os.path.join(workdir, "checks"))
     seconds = time.perf_counter() - start
     line = (f"{rejects.get_int_custom_property('read')} records: {rejects.get_int_custom_property('used')} used, "

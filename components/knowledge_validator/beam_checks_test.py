@@ -55,3 +55,50 @@ def test_beam_and_in_memory_checks_write_the_same_report(tmp_path, tiny_bert_dir
     assert checks["truncated_at_max_seq_length"]["details"]["truncated"] == 1
     assert beam_report == memory_report
     assert beam_text == memory_text
+
+
+def test_an_updates_comparison_with_the_old_knowledge_is_the_same_in_beam_and_in_memory(tmp_path, tiny_bert_dir):
+    import apache_beam as beam
+
+    from kerasknow.components.component_io import read_uri_split
+    from kerasknow.components.knowledge_validator.beam_checks import run_beam_checks
+    from kerasknow.family.registry import get_task_family
+    from kerasknow.text.text_checks_transform import TextClassificationChecks
+    from kerasknow.update.knowledge_comparison import KnowledgeComparison
+
+    def knowledge(name, rows):
+        data = tmp_path / f"{name}.csv"
+        data.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        cfg = RunConfig(data=str(data), output=str(tmp_path / name / "out"),
+                        model={"checkpoint": tiny_bert_dir, "max_seq_length": 16})
+        return cfg, run_example_gen(cfg, str(tmp_path / name))[0]
+
+    old_labels = ["a", "b", "d"]
+    _, old = knowledge("old", [f"old fact {i},{old_labels[i % 3]}" for i in range(45)])
+    # 12 corrections of old facts (another label), 5 old facts again as they were, 8 examples of a
+    # new label, 3 new facts of an old one; the old label d is not in the update.
+    flipped = {"a": "b", "b": "a", "d": "a"}
+    rows = [f"old fact {i},{flipped[old_labels[i % 3]]}" for i in range(12)]
+    rows += [f"old fact {i},{old_labels[i % 3]}" for i in (12, 13, 15, 16, 18)]  # labels a and b
+    rows += [f"new fact {i},c" for i in range(8)] + [f"another fact {i},a" for i in range(3)]
+    cfg, new = knowledge("new", rows)
+    family = get_task_family(cfg.task)
+
+    _, counts, labels, in_beam = run_beam_checks(
+        beam.Pipeline(argv=MULTI_PROCESS), new.uri, ["train", "eval"], cfg.task, TextClassificationChecks(cfg),
+        str(tmp_path / "work"), old_uri=old.uri, old_labels=old_labels)
+    decoded = [ex for split in ("train", "eval") for ex, _ in read_uri_split(new.uri, split)]
+    old_decoded = [ex for split in ("train", "eval") for ex, _ in read_uri_split(old.uri, split)]
+    in_memory = KnowledgeComparison.of_examples(family, decoded, old_decoded, old_labels)
+
+    assert sum(counts.values()) == 28 and labels == ["a", "b", "c"]
+    assert in_beam == in_memory
+    assert in_beam.labels_seen == ["a", "b", "c"] and in_beam.new_label_sets == {("c",): 8}
+    assert in_beam.changed_count == 12 and len(in_beam.changed) == 10
+    assert in_beam.changed[0] == {"key": "old fact 0", "old": ["a"], "new": ["b"]}
+    findings = {f.check: f for f in in_beam.findings(old_labels, ["c"], "error")}
+    assert findings["new_labels"].details == {"labels": ["c"], "examples": 8}
+    assert findings["labels_not_in_update"].details == {"labels": ["d"]}
+    assert findings["changed_labels"].severity == "error" and findings["changed_labels"].details["count"] == 12
+    assert "update.corrections" in findings["changed_labels"].message
+    assert in_beam.findings(old_labels, ["c"], "new")[-1].severity == "info"

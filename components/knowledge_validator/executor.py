@@ -12,8 +12,9 @@ from kerasknow.components.component_io import copy_tree, write_text
 from kerasknow.components.component_keys import (ANOMALIES_KEY, EXAMPLES_KEY, KEPT_SCHEMA_KEY, PREVIOUS_MODEL_KEY,
                                                  REPORT_KEY, SCHEMA_KEY, STATISTICS_KEY)
 from kerasknow.components.knowledge_beam_executor import KnowledgeBeamExecutor
+from kerasknow.update.knowledge_comparison import KnowledgeComparison
 from kerasknow.components.knowledge_executor import StepContext
-from kerasknow.components.knowledge_validator.beam_checks import run_beam_checks
+from kerasknow.components.knowledge_validator.beam_checks import OLD_SPLITS, run_beam_checks
 from kerasknow.components.knowledge_validator.statistics_page import STATISTICS_HTML, statistics_page
 from kerasknow.errors import KnowledgeValidationError
 from kerasknow.progress import open_bar
@@ -73,46 +74,6 @@ def write_summaries(logdir: str, text: str, scalars: Dict[str, float]) -> None:
         for tag, value in scalars.items():
             tf.summary.scalar(tag, value)
     writer.close()
-
-
-def update_findings(family, cfg, new_examples, old_examples, old_labels, added_labels) -> List[Finding]:
-    """What an update brings against the knowledge base it updates: new labels (info), labels it
-    lacks (warning: an update cannot remove a label), and examples whose labels changed."""
-    from kerasknow.config import setting
-
-    findings: List[Finding] = []
-    new_labels_seen = {label for ex in new_examples for label in family.example_labels(ex)}
-    if added_labels:
-        count = sum(1 for ex in new_examples if set(family.example_labels(ex)) & set(added_labels))
-        findings.append(Finding(
-            "new_labels", "info",
-            f"New knowledge: {len(added_labels)} labels ({', '.join(added_labels[:10])}), {count} examples. The "
-            "model's head grows; the old labels keep their class ids.",
-            {"labels": added_labels, "examples": count}, {"update/new_labels": len(added_labels)}))
-    missing = sorted(set(old_labels) - new_labels_seen)
-    if missing:
-        findings.append(Finding(
-            "labels_not_in_update", "warning",
-            f"{len(missing)} labels of the earlier knowledge are not in this update: {missing[:10]}. They are kept "
-            "from the earlier knowledge (an update does not remove or rename a label; a renamed label arrives "
-            "as a new one and the old stays).", {"labels": missing}))
-    old_by_key = {family.example_key(ex): family.example_labels(ex) for ex in old_examples}
-    changed = []
-    for ex in new_examples:
-        before = old_by_key.get(family.example_key(ex))
-        if before is not None and before != family.example_labels(ex):
-            changed.append({"key": family.example_key(ex)[:100], "old": before[:10],
-                            "new": family.example_labels(ex)[:10]})
-    if changed:
-        wins = cfg.update.corrections == "new"
-        findings.append(Finding(
-            "changed_labels", "info" if wins else "error",
-            f"{len(changed)} examples of the new knowledge have the text of earlier knowledge with another label "
-            f"(first: {changed[0]['key']!r}: {changed[0]['old']} before, {changed[0]['new']} now). "
-            + ("The new labels win (corrections)." if wins else
-               f"Fix the new knowledge, or set {setting('update.corrections')}: new to let them win."),
-            {"count": len(changed), "examples": changed[:10]}, {"update/changed_labels": len(changed)}))
-    return findings
 
 
 def drift_findings(split: str, anomalies, fail: bool) -> List[Finding]:
@@ -185,21 +146,26 @@ class Executor(KnowledgeBeamExecutor):
         anomalies_artifact, report_artifact = step.outputs[ANOMALIES_KEY], step.outputs[REPORT_KEY]
 
         splits = artifact_utils.decode_split_names(examples.split_names)
-        # The family's checks over the whole data set as a Beam pipeline where it has them (no
-        # example held in memory); an update compares every new example with the old knowledge
-        # base, so it decodes them, as do families without Beam checks.
-        checks = family.knowledge_checks_transform(cfg) if previous is None else None
+        # The family's checks over the whole data set, and an update's comparison with the old
+        # knowledge base, as one Beam pipeline where the family has Beam checks (no example held
+        # in memory); families without them decode every example here.
+        old_labels = read_labels(previous.knowledge) if previous is not None else []
+        checks = family.knowledge_checks_transform(cfg)
         if checks is None:
             decoded = {split: read_split(examples, split) for split in splits}
             new_all = [ex for exs in decoded.values() for ex in exs]
             counts = {split: len(exs) for split, exs in decoded.items()}
             new_labels = {label for ex in new_all for label in family.example_labels(ex)}
+            comparison = None
+            if previous is not None:
+                old_examples = [ex for split in OLD_SPLITS for ex, _ in read_uri_split(previous.knowledge, split)]
+                comparison = KnowledgeComparison.of_examples(family, new_all, old_examples, old_labels)
         else:
-            beam_findings, counts, labels = run_beam_checks(
+            beam_findings, counts, labels, comparison = run_beam_checks(
                 self._make_beam_pipeline(), examples.uri, splits, cfg.task, checks,
-                os.path.join(report_artifact.uri, BEAM_WORK_DIR))
+                os.path.join(report_artifact.uri, BEAM_WORK_DIR),
+                old_uri=previous.knowledge if previous is not None else "", old_labels=old_labels)
             new_labels = set(labels)
-        old_labels = read_labels(previous.knowledge) if previous is not None else []
         added = admit_labels(schema, spec.label_feature, new_labels)
         if previous is not None:
             set_drift_comparators(schema, spec.label_feature, spec.length_features, cfg.validation.label_drift,
@@ -221,10 +187,9 @@ class Executor(KnowledgeBeamExecutor):
             progress.update(1)
 
         findings += family.knowledge_checks(decoded, cfg) if checks is None else beam_findings
-        if previous is not None:
-            old_examples = [ex for split in ("train", "eval") for ex, _ in read_uri_split(previous.knowledge, split)]
-            findings += update_findings(family, cfg, new_all, old_examples, old_labels,
-                                        [label for label in added if label not in old_labels])
+        if comparison is not None:
+            findings += comparison.findings(old_labels, [label for label in added if label not in old_labels],
+                                            cfg.update.corrections)
         progress.update(1)
         data_stats = {f"examples_{s}": n for s, n in counts.items()}
 
