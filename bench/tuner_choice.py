@@ -6,13 +6,15 @@ KnowledgeExampleGen's executor writes the examples, `kerasknow.tfx_module.tuner_
 search with `tuning.strategies` set to every strategy the family takes and everything else at
 kerasknow's defaults (random search, one epoch per trial on at most 256 examples, scored on the
 validation split carved from the train split), then `tuner.search` runs `--trials` trials. The
-figures are what the oracle chose (`best`: strategy, learning rate, rank or top_k) and every
-trial's hyperparameters, score and seconds, to read beside `finetune_strategies`' full-data
+figures are what the oracle chose (`best`: strategy, learning rate, rank or top_k), every
+trial's hyperparameters and score, the search's seconds and its process's peak memory (each
+search runs in a child process of its own, as a Tuner step does), to read beside `finetune_strategies`' full-data
 table: a search on 256 examples for one epoch is the Tuner's view, not the final training's.
 
     python -m bench tuner_choice                       # 10 trials per data set, ~15 min on 2 cores
     python -m bench tuner_choice --datasets headlines --trials 4
 """
+import multiprocessing
 import os
 import tempfile
 import time
@@ -43,6 +45,7 @@ def _search(task: str, data: str, workdir: str, trials: int, model: dict) -> dic
     from kerasknow.testing import run_example_gen
     from kerasknow.tfx_module import CONFIG_KEY, tuner_fn
     from kerasknow.training.train_context import TRAINING_SECTIONS
+    from kerasknow.training.tuner_workers import peak_rss_mb
 
     strategies = list(TASK_SPECS[task].finetune_strategies)
     config = RunConfig(task=task, data=data, output=os.path.join(workdir, "out"), model=model,
@@ -66,7 +69,7 @@ def _search(task: str, data: str, workdir: str, trials: int, model: dict) -> dic
     print(f"[bench] {task} on {os.path.basename(data)}: best {best} of {len(rows)} trials in {seconds:.0f} s",
           flush=True)
     return {"objective": oracle.objective.name, "strategies": strategies, "best": dict(best), "trials": rows,
-            "search_s": round(seconds, 1)}
+            "search_s": round(seconds, 1), "peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
 def run(args, smoke: bool) -> dict:
@@ -95,7 +98,14 @@ def run(args, smoke: bool) -> dict:
             else:
                 data = _write_text_csv(os.path.join(tmp, f"{dataset}.csv"), dataset == "headlines", args.texts)
                 task, model = "text-classification", text_model
-            results[dataset] = _search(task, data, os.path.join(tmp, dataset), args.trials, model)
+            job = (task, data, os.path.join(tmp, dataset), args.trials, model)
+            if smoke:
+                results[dataset] = _search(*job)
+            else:
+                # A child per search: each starts from a fresh process, as the Tuner step does, and its
+                # peak memory is its own (20 MiniLM trials in one process held 16 GB).
+                with multiprocessing.get_context("spawn").Pool(1) as pool:
+                    results[dataset] = pool.apply(_search, job)
     return {"datasets": results}
 
 
@@ -105,8 +115,8 @@ def tables(results) -> dict:
     figures = results.figures("tuner_choice")
     if figures is None:
         return {}
-    lines = ["| data set | chosen | its hyperparameters | best score per strategy (trials) | search |",
-             "|---|---|---|---|---|"]
+    lines = ["| data set | chosen | its hyperparameters | best score per strategy (trials) | search | peak MB |",
+             "|---|---|---|---|---|---|"]
     for dataset, block in figures["datasets"].items():
         best = dict(block["best"])
         chosen = best.pop("finetune_strategy", "?")
@@ -120,5 +130,7 @@ def tables(results) -> dict:
         scores = ", ".join(f"{name} {top:.3f} ({count})" for name, (top, count) in
                            sorted(per_strategy.items(), key=lambda kv: -kv[1][0]))
         params = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in sorted(best.items()))
-        lines.append(f"| {dataset} | {chosen} | {params} | {scores} | {block['search_s']:.0f} s |")
+        peak = block.get("peak_rss_mb")
+        lines.append(f"| {dataset} | {chosen} | {params} | {scores} | {block['search_s']:.0f} s "
+                     f"| {'-' if peak is None else f'{peak:,.0f}'} |")
     return {"tuner_choice": "\n".join(lines)}

@@ -35,7 +35,10 @@ def _served_metrics(tmp_path, task, data, strategy, **sections):
 def test_lora_classifies_bbc_articles_within_two_points_of_full(tmp_path):
     from kerasknow.demo import bbc_news_dir, subset_folder
 
-    data = subset_folder(bbc_news_dir(), str(tmp_path / "bbc"), 80)  # 400 articles, 5 classes
+    # 800 articles of 5 classes: about 120 optimizer steps in 3 epochs. On 400 (60 steps) LoRA at
+    # its default rate ended 2.5 points under full (0.938 against 0.963 on 81 articles): the
+    # low-rank update needs the steps the benchmark gives it (docs/finetuning.md).
+    data = subset_folder(bbc_news_dir(), str(tmp_path / "bbc"), 160)
     sections = {"model": {"max_seq_length": 128}, "training": {"epochs": 3, "batch_size": 16}}
     full, _, _ = _served_metrics(tmp_path, "text-classification", data, "full", **sections)
     lora, trained, merged = _served_metrics(tmp_path, "text-classification", data, "lora", **sections)
