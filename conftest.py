@@ -15,6 +15,18 @@ def _seed():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _global_policy():
+    """Every test starts and ends with the process's mixed-precision policy as it was: the
+    Trainer's and Tuner's `run_fn`/`tuner_fn`, run in the test's process, set it (a CPU with
+    AMX-BF16 gets `mixed_bfloat16`), and a later test's float32 layers would compute in bfloat16."""
+    import tensorflow as tf
+
+    policy = tf.keras.mixed_precision.global_policy()
+    yield
+    tf.keras.mixed_precision.set_global_policy(policy)
+
+
 @pytest.fixture(scope="session")
 def tiny_bert_dir(tmp_path_factory):
     """A tiny BERT checkpoint directory (config, vocab, TF weights) built from MiniLM's vocab."""
