@@ -64,12 +64,13 @@ class KnowledgeComparison:
         old_by_key: Dict[str, set] = {}
         for ex in old_examples:
             old_by_key.setdefault(family.example_key(ex), set()).add(tuple(family.example_labels(ex)))
-        new_examples = list(new_examples)
         old_set = set(old_labels)
         sets: Dict[Tuple[str, ...], int] = {}
         changed = []
+        seen = set()
         for ex in new_examples:
             labels = tuple(family.example_labels(ex))
+            seen.update(labels)
             unknown = label_set_outside(labels, old_set)
             if unknown:
                 sets[unknown] = sets.get(unknown, 0) + 1
@@ -77,8 +78,7 @@ class KnowledgeComparison:
             record = changed_record(key, labels, old_by_key.get(key))
             if record is not None:
                 changed.append(record)
-        labels_seen = sorted({label for ex in new_examples for label in family.example_labels(ex)})
-        return cls(labels_seen, sets, len(changed), sorted(changed, key=changed_order)[:CHANGED_EXAMPLES])
+        return cls(sorted(seen), sets, len(changed), sorted(changed, key=changed_order)[:CHANGED_EXAMPLES])
 
     def to_dict(self) -> Dict[str, Any]:
         """A JSON-ready form (`from_dict` reads it back)."""
