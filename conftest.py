@@ -15,16 +15,24 @@ def _seed():
     yield
 
 
-@pytest.fixture(autouse=True)
-def _global_policy():
-    """Every test starts and ends with the process's mixed-precision policy as it was: the
-    Trainer's and Tuner's `run_fn`/`tuner_fn`, run in the test's process, set it (a CPU with
-    AMX-BF16 gets `mixed_bfloat16`), and a later test's float32 layers would compute in bfloat16."""
+@pytest.fixture(scope="session")
+def _session_policy():
+    """The mixed-precision policy the test session started with (float32)."""
     import tensorflow as tf
 
-    policy = tf.keras.mixed_precision.global_policy()
+    return tf.keras.mixed_precision.global_policy().name
+
+
+@pytest.fixture(autouse=True)
+def _global_policy(_session_policy):
+    """Every test ends with the session's starting mixed-precision policy. Not the policy the test
+    started with: a module fixture that leaked one (a pipeline step run in this process sets it)
+    would be kept for every later test. Steps give the policy back themselves
+    (`keeping_global_policy`); tests/e2e checks that they do."""
+    import tensorflow as tf
+
     yield
-    tf.keras.mixed_precision.set_global_policy(policy)
+    tf.keras.mixed_precision.set_global_policy(_session_policy)
 
 
 @pytest.fixture(scope="session")

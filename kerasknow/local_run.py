@@ -134,11 +134,6 @@ def run_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = None,
         logger.info("%s", update_line)
     link_latest_reports(config, run_id)
     ir = pipeline_ir(pipeline, run_id)
-    import tensorflow as tf
-
-    # LocalDagRunner runs the Tuner and Trainer in this process, and their hardware plan sets the
-    # global mixed-precision policy: give the caller's process (a notebook, a test) its own back.
-    policy = tf.keras.mixed_precision.global_policy()
     try:
         if console is None:
             tfx.orchestration.LocalDagRunner().run_with_ir(ir)
@@ -149,7 +144,6 @@ def run_local(config: RunConfig, beam_pipeline_args: Optional[List[str]] = None,
             with StepWatcher(metadata_path, run_id, console, config.output):
                 tfx.orchestration.LocalDagRunner().run_with_ir(ir)
     finally:
-        tf.keras.mixed_precision.set_global_policy(policy)
         link_cached_reports(config, run_id)
     return run_result(config, run_id)
 

@@ -4,6 +4,9 @@ The run id names the run's TensorBoard folders (`tensorboard/<run>/tuning`, `...
 added to `custom_config` when the execution starts, from the executor context TFX gives every
 executor, never to the component's parameters: TFX caches a step on its parameters, and a
 parameter that changed every run would defeat the cache.
+
+Both give the process its mixed-precision policy back when they end (`keeping_global_policy`):
+the hardware plan sets it for the step, and local orchestrators run steps in the caller's process.
 """
 import json
 from typing import Any, Dict
@@ -14,6 +17,7 @@ from tfx.types import standard_component_specs
 
 from kerasknow.components.knowledge_executor import run_id_of
 from kerasknow.tfx_module import RUN_ID_KEY
+from kerasknow.training.hardware_plan import keeping_global_policy
 
 
 def with_run_id(exec_properties: Dict[str, Any], run_id: str) -> Dict[str, Any]:
@@ -27,11 +31,13 @@ class TunerExecutor(tuner_executor.Executor):
     """TFX's Tuner executor; `fn_args.custom_config[RUN_ID_KEY]` is the pipeline run id."""
 
     def Do(self, input_dict, output_dict, exec_properties) -> None:
-        return super().Do(input_dict, output_dict, with_run_id(exec_properties, run_id_of(self._context)))
+        with keeping_global_policy():
+            return super().Do(input_dict, output_dict, with_run_id(exec_properties, run_id_of(self._context)))
 
 
 class TrainerExecutor(trainer_executor.GenericExecutor):
     """TFX's generic Trainer executor; `fn_args.custom_config[RUN_ID_KEY]` is the pipeline run id."""
 
     def Do(self, input_dict, output_dict, exec_properties) -> None:
-        return super().Do(input_dict, output_dict, with_run_id(exec_properties, run_id_of(self._context)))
+        with keeping_global_policy():
+            return super().Do(input_dict, output_dict, with_run_id(exec_properties, run_id_of(self._context)))

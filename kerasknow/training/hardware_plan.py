@@ -1,8 +1,9 @@
 """Chooses the `tf.distribute` strategy, mixed precision and XLA from the hardware."""
+import contextlib
 import dataclasses
 import logging
 import os
-from typing import MutableMapping, Optional, Sequence, Tuple
+from typing import Iterator, MutableMapping, Optional, Sequence, Tuple
 
 from kerasknow.errors import ConfigError
 
@@ -23,6 +24,32 @@ CPU_XLA_FLAGS: Tuple[str, ...] = (
     "--xla_cpu_fast_math_honor_division=true",
     "--xla_cpu_fast_math_honor_functions=true",
 )
+
+
+@contextlib.contextmanager
+def keeping_global_policy() -> Iterator[None]:
+    """Gives the process its global Keras mixed-precision policy back when the block ends.
+
+    The Tuner and Trainer steps set the policy for the whole process (`HardwarePlan.apply`), and
+    every local orchestrator runs them in the caller's process: `LocalDagRunner`, the Kubeflow V2
+    entrypoint called in-process, a notebook. A later float32 model of that process would
+    otherwise compute in bfloat16. The steps' executors run inside this block.
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> with keeping_global_policy():
+    ...     tf.keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    >>> tf.keras.mixed_precision.global_policy().name
+    'float32'
+    """
+    import tensorflow as tf
+
+    policy = tf.keras.mixed_precision.global_policy()
+    try:
+        yield
+    finally:
+        tf.keras.mixed_precision.set_global_policy(policy)
 
 
 @dataclasses.dataclass

@@ -85,3 +85,9 @@ def test_each_task_in_its_own_process_as_its_container_runs_it(tmp_path, tiny_be
     pushed = _artifact(outputs, "KnowledgePusher", "pushed_model")["metadata"]
     assert pushed["pushed"] == 1.0
     assert ModelRelease(cfg.serving_model_dir()).versions() == [int(pushed["pushed_version"])]
+
+
+def test_steps_run_in_process_give_the_precision_policy_back(replayed):
+    """The entrypoint ran the Tuner and Trainer in this process, where the hardware plan sets the
+    global policy (mixed_bfloat16 on a CPU with AMX-BF16): their executors give it back."""
+    assert tf.keras.mixed_precision.global_policy().name == "float32"

@@ -379,7 +379,8 @@ def _wait(condition, timeout: float = 120.0) -> bool:
 
 def test_a_run_gives_the_callers_process_its_precision_policy_back(text_run):
     """LocalDagRunner trains in the caller's process, where the hardware plan sets the global
-    policy (mixed_bfloat16 on a CPU with AMX-BF16): `run_local` restores the caller's."""
+    policy (mixed_bfloat16 on a CPU with AMX-BF16): the Tuner's and Trainer's executors restore the
+    caller's."""
     import tensorflow as tf
 
     assert tf.keras.mixed_precision.global_policy().name == "float32"
