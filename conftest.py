@@ -25,12 +25,19 @@ def _session_policy():
 
 @pytest.fixture(autouse=True)
 def _global_policy(_session_policy):
-    """Every test ends with the session's starting mixed-precision policy. Not the policy the test
-    started with: a module fixture that leaked one (a pipeline step run in this process sets it)
-    would be kept for every later test. Steps give the policy back themselves
-    (`keeping_global_policy`); tests/e2e checks that they do."""
+    """Every test starts and ends with the session's starting mixed-precision policy, and a test
+    whose fixtures left another one fails: a pipeline step run in this process sets the policy
+    (mixed_bfloat16 on a CPU with AMX-BF16) and must give it back (`keeping_global_policy`), or
+    every later test's float32 layers compute in bfloat16. Module and session fixtures run before
+    this check, so it sees what they leave; restoring the policy after a test alone would hide
+    their leak from every test after their first user."""
     import tensorflow as tf
 
+    left = tf.keras.mixed_precision.global_policy().name
+    tf.keras.mixed_precision.set_global_policy(_session_policy)
+    assert left == _session_policy, (
+        f"A fixture of this test left the global mixed-precision policy at {left!r}; expected the session's "
+        f"{_session_policy!r}. Run what sets it inside kerasknow.training.hardware_plan.keeping_global_policy().")
     yield
     tf.keras.mixed_precision.set_global_policy(_session_policy)
 

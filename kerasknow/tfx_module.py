@@ -8,7 +8,10 @@ Users keep the standard TFX components and point them here by import path::
             custom_config={"kerasknow": cfg.to_json(TRAINING_SECTIONS)}, ...)
 
 Both dispatch on the config's task to a `TaskFamily`, so one module serves every family. The
-hardware plan is detected once per run here and carried in the `TrainContext`.
+hardware plan is detected once per run here and carried in the `TrainContext`. It sets the
+process's global mixed-precision policy; kerasknow's Tuner and Trainer components give it back
+when the step ends, TFX's own do not (wrap an in-process run of those in
+`kerasknow.training.hardware_plan.keeping_global_policy()`).
 """
 import dataclasses
 import logging
