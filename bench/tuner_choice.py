@@ -47,9 +47,12 @@ def _search(task: str, data: str, workdir: str, trials: int, model: dict) -> dic
     from kerasknow.training.train_context import TRAINING_SECTIONS
     from kerasknow.training.tuner_workers import peak_rss_mb
 
-    strategies = list(TASK_SPECS[task].finetune_strategies)
+    spec = TASK_SPECS[task]
+    strategies = list(spec.finetune_strategies)
+    # Two-phase strategies (the images') need two epochs a trial, or every trial is head phase.
+    epochs = 2 if spec.phased_strategies else 1
     config = RunConfig(task=task, data=data, output=os.path.join(workdir, "out"), model=model,
-                       tuning={"trials": trials, "strategies": strategies})
+                       tuning={"trials": trials, "strategies": strategies, "epochs": epochs})
     examples, _ = run_example_gen(config, os.path.join(workdir, "artifacts"))
     fn_args = types.SimpleNamespace(custom_config={CONFIG_KEY: config.to_json(TRAINING_SECTIONS)},
                                     train_files=[split_file(examples.uri, "train")],

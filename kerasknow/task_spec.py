@@ -40,6 +40,8 @@ class TaskSpec:
         strategy_learning_rates: `(strategy, learning rates)` pairs: Keras Tuner's choices for
             those strategies when the config names none; other strategies take
             `learning_rates`.
+        phased_strategies: Strategies that train in two phases (the head on the frozen
+            model first, then more of it opened); a trial of one epoch trains only the first.
 
     Example:
 
@@ -62,6 +64,7 @@ class TaskSpec:
     default_finetune_strategy: str = "full"
     strategy_learning_rates: Tuple[Tuple[str, Tuple[float, ...]], ...] = ()
     weight_averaging: bool = False
+    phased_strategies: Tuple[str, ...] = ()
 
     def finetune_strategy(self, strategy: str) -> str:
         """`strategy` with `auto` resolved to the family's default.

@@ -181,6 +181,17 @@ class RunConfig:
                 raise ConfigError(
                     f"{setting('tuning.strategies')} may name only the strategies {self.task} takes: "
                     f"{', '.join(allowed)}. Received: strategies={self.tuning.strategies!r}")
+            searched = {self.spec.finetune_strategy(s) for s in (self.tuning.strategies or [])}
+            phased = sorted(searched & set(self.spec.phased_strategies))
+            if len(searched) > 1 and phased and self.tuning.epochs < 2:
+                # One epoch per trial is all head phase: every strategy trains the same thing,
+                # and the search picks among them by noise (docs/finetuning.md).
+                raise ConfigError(
+                    f"A search over several {self.task} strategies needs {setting('tuning.epochs')} of at "
+                    f"least 2: {', '.join(phased)} train the head alone in their first epochs and open the "
+                    f"backbone after, so one-epoch trials cannot tell the strategies apart. Received: "
+                    f"epochs={self.tuning.epochs}, strategies={self.tuning.strategies!r}. Fix: pass "
+                    f"--tuner-epochs 2 (or more), or search one strategy.")
         if _given(self.ingest) and self.ingest.input_format not in self.spec.input_formats:
             raise ConfigError(
                 f"{setting('ingest.input_format')} must be one of {', '.join(self.spec.input_formats)} for "

@@ -34,7 +34,7 @@ def test_by_default_only_the_configured_strategy_is_searched_as_before(tmp_path)
 
 def test_each_strategy_samples_only_its_own_hyperparameters(tmp_path):
     cfg = RunConfig(task="image-classification", output=str(tmp_path),
-                    tuning={"strategies": ["head", "top_k", "bitfit"], "top_ks": [1, 2, 3],
+                    tuning={"strategies": ["head", "top_k", "bitfit"], "top_ks": [1, 2, 3], "epochs": 2,
                             "learning_rates": {"head": [3e-3]}})
     space = SearchSpace(cfg.spec, cfg)
     trials = _trials(space, 12, tmp_path)
