@@ -57,6 +57,11 @@ class TextClassification(TaskFamily):
         texts = [ex["text"][0].decode("utf-8") for exs in splits.values() for ex in exs if ex.get("text")]
         return text_classification_checks(splits, config, token_lengths(texts, config.model.checkpoint))
 
+    def default_epochs(self, ctx: TrainContext) -> int:
+        from kerasknow.text.text_schedule import text_default_epochs
+
+        return text_default_epochs(ctx.num_train_examples(), ctx.config.training.batch_size)
+
     def knowledge_checks_transform(self, config: RunConfig):
         from kerasknow.text.text_checks_transform import TextClassificationChecks
 
