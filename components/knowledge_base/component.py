@@ -18,7 +18,9 @@ class KnowledgeBase(base_component.BaseComponent):
 
     On a first run (no `previous_model`) the knowledge base is the new knowledge and the training
     examples are its splits. On an update the new examples are merged into the knowledge base the
-    blessed model learnt (`kerasknow.update.previous_knowledge`; `kerasknow.update.knowledge_merge`): known examples once, corrections per
+    blessed model learnt (`kerasknow.update.previous_knowledge`), by the rules of
+    `kerasknow.update.knowledge_merge`, as one Beam pipeline (`beam_merge.py`; the run's
+    `--beam-arg` flags carry it to a cluster as they carry ingest): known examples once, corrections per
     `update.corrections`, old labels keeping their class ids and new ones appended; the training
     examples follow `update.strategy` (the replay sample included for `replay`), with `eval_old`
     and `eval_new` splits for measuring forgetting. For NER with `update.old_model_labels`, the
@@ -37,7 +39,7 @@ class KnowledgeBase(base_component.BaseComponent):
     """
 
     SPEC_CLASS = KnowledgeBaseSpec
-    EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(executor.Executor)
+    EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(executor.Executor)
     CONFIG_SECTIONS = ("update", "training")
 
     def __init__(self, examples: types.BaseChannel, schema: types.BaseChannel, config: RunConfig,

@@ -3,50 +3,36 @@ import dataclasses
 import json
 import logging
 import os
+from typing import Dict, Sequence
 
 from tfx.components.example_gen import utils as example_gen_utils
 from tfx.dsl.io import fileio
 from tfx.types import artifact_utils
 from tfx.utils import io_utils, path_utils
 
-from kerasknow.components.component_io import read_split_records, read_uri_split, write_text
+from kerasknow.components.component_io import write_text
 from kerasknow.components.component_keys import (EXAMPLES_KEY, KNOWLEDGE_KEY, KNOWLEDGE_SCHEMA_KEY,
                                                  KNOWLEDGE_STATISTICS_KEY, PREVIOUS_MODEL_KEY, SCHEMA_KEY, TRAINING_KEY)
-from kerasknow.components.knowledge_executor import KnowledgeExecutor, StepContext
+from kerasknow.components.knowledge_base.beam_merge import run_beam_merge
+from kerasknow.components.knowledge_beam_executor import KnowledgeBeamExecutor
+from kerasknow.components.knowledge_executor import StepContext
 from kerasknow.data.label_vocabulary import read_labels, write_labels
-from kerasknow.data.write_examples import write_examples
-from kerasknow.update.knowledge_merge import SPLITS, TRAINING_SPLITS, merge_knowledge
+from kerasknow.update.knowledge_merge import SPLITS, TRAINING_SPLITS, check_corrections
 from kerasknow.update.previous_knowledge import PreviousKnowledge
 from kerasknow.update.update_plan import UPDATE_FILE
 
+#: The merge's figures in the training artifact while the step runs (removed after).
+BEAM_WORK_DIR = ".beam"
 logger = logging.getLogger(__name__)
 
 
-
-def _write_splits(artifact, splits, records):
+def _describe_splits(artifact, counts: Dict[str, int], splits: Sequence[str]) -> None:
+    """ExampleGen's properties on an Examples artifact whose splits the merge wrote."""
     artifact.split_names = artifact_utils.encode_split_names(list(splits))
-    counts = write_examples(artifact.uri, ((split, data) for split in splits for data in records.get(split, [])),
-                            splits=splits)
     artifact.set_string_custom_property(example_gen_utils.PAYLOAD_FORMAT_PROPERTY_NAME, "FORMAT_TF_EXAMPLE")
     artifact.set_string_custom_property(example_gen_utils.FILE_FORMAT_PROPERTY_NAME, "tfrecords_gzip")
-    for split, n in counts.items():
-        artifact.set_int_custom_property(f"num_{split}", n)
-    return counts
-
-
-def _write_statistics(statistics, knowledge, splits) -> None:
-    """TFDV statistics of the knowledge base, in StatisticsGen's layout (what drift compares with)."""
-    import tensorflow_data_validation as tfdv
-    from tfx.components.statistics_gen import stats_artifact_utils
-
-    statistics.split_names = artifact_utils.encode_split_names(list(splits))
     for split in splits:
-        out = artifact_utils.get_split_uri([statistics], split)
-        fileio.makedirs(out)
-        stats = tfdv.generate_statistics_from_tfrecord(
-            data_location=os.path.join(artifact_utils.get_split_uri([knowledge], split), "*"))
-        with fileio.open(os.path.join(out, stats_artifact_utils.BINARY_PB_BASENAME), "wb") as f:
-            f.write(stats.SerializeToString())
+        artifact.set_int_custom_property(f"num_{split}", counts[split])
 
 
 def _check_something_to_learn(merge, cfg, previous_uri: str) -> None:
@@ -75,36 +61,39 @@ def _check_something_to_learn(merge, cfg, previous_uri: str) -> None:
             f"Add examples to --data. Received: {summary['new']} new examples, 0 of them in the train split")
 
 
-class Executor(KnowledgeExecutor):
-    """Merges the new knowledge into the previous knowledge base; writes the update's training set."""
+class Executor(KnowledgeBeamExecutor):
+    """Merges the new knowledge into the previous knowledge base and writes the update's training
+    set, as one Beam pipeline with the run's `--beam-arg` flags (`beam_merge.run_beam_merge`)."""
 
     def run(self, step: StepContext) -> None:
         cfg, family = step.config, step.family
         new_examples = step.inputs[EXAMPLES_KEY]
         previous_model = step.inputs.get(PREVIOUS_MODEL_KEY)
         previous = PreviousKnowledge.of_model(previous_model.uri) if previous_model is not None else None
+        old_labels = read_labels(previous.knowledge) if previous is not None else []
+        old_model_dir = ""
+        if previous is not None and cfg.update.old_model_labels and family.relabels_with_old_model:
+            old_model_dir = path_utils.serving_model_path(previous_model.uri)
 
-        new = {split: read_split_records(new_examples, split) for split in SPLITS}
-        old, old_labels = None, []
-        if previous is not None:
-            old = {split: read_uri_split(previous.knowledge, split) for split in SPLITS}
-            old_labels = read_labels(previous.knowledge)
-            if cfg.update.old_model_labels:
-                saved_model = path_utils.serving_model_path(previous_model.uri)
-                new["train"] = family.label_with_old_model(new["train"], saved_model, old_labels)
-        merge = merge_knowledge(family, new, old, old_labels if old else read_labels(new_examples.uri),
-                                cfg.update.strategy, cfg.update.replay_size, cfg.update.corrections,
-                                cfg.training.seed)
-
+        training, knowledge = step.outputs[TRAINING_KEY], step.outputs[KNOWLEDGE_KEY]
+        statistics, kept = step.outputs[KNOWLEDGE_STATISTICS_KEY], step.outputs[KNOWLEDGE_SCHEMA_KEY]
+        merge = run_beam_merge(
+            self._make_beam_pipeline(), cfg.task, new_examples.uri, previous.knowledge if previous is not None else "",
+            old_labels, old_labels if previous is not None else read_labels(new_examples.uri), cfg.update.strategy,
+            cfg.update.replay_size, cfg.training.seed, training.uri, knowledge.uri, statistics.uri,
+            os.path.join(training.uri, BEAM_WORK_DIR), old_model_dir=old_model_dir)
+        # After the pipeline: a failed execution's outputs are never published, so nothing it
+        # wrote reaches the Trainer or the next update.
+        check_corrections(merge.summary, cfg.update.corrections)
         if previous is not None:
             _check_something_to_learn(merge, cfg, previous_model.uri)
 
-        training, knowledge = step.outputs[TRAINING_KEY], step.outputs[KNOWLEDGE_KEY]
-        counts = _write_splits(training, TRAINING_SPLITS, merge.training)
-        _write_splits(knowledge, SPLITS, merge.knowledge)
+        counts = merge.training_counts
+        _describe_splits(training, counts, TRAINING_SPLITS)
+        _describe_splits(knowledge, merge.knowledge_counts, SPLITS)
+        statistics.split_names = artifact_utils.encode_split_names(list(SPLITS))
         for artifact in (training, knowledge):
             write_labels(artifact.uri, merge.labels)
-        statistics, kept = step.outputs[KNOWLEDGE_STATISTICS_KEY], step.outputs[KNOWLEDGE_SCHEMA_KEY]
         summary = dict(merge.summary, labels=merge.labels, training_examples=counts,
                        previous_model=previous_model.uri if previous is not None else "",
                        knowledge_artifacts=dataclasses.asdict(PreviousKnowledge(
@@ -113,7 +102,6 @@ class Executor(KnowledgeExecutor):
         training.set_string_custom_property("update_strategy", summary["strategy"])
         knowledge.set_int_custom_property("knowledge_size", summary["knowledge_size"])
 
-        _write_statistics(statistics, knowledge, SPLITS)
         schema_file = io_utils.get_only_uri_in_dir(step.inputs[SCHEMA_KEY].uri)
         fileio.makedirs(kept.uri)
         fileio.copy(schema_file, os.path.join(kept.uri, "schema.pbtxt"), overwrite=True)

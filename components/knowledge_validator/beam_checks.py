@@ -5,6 +5,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
 
+from kerasknow.components.beam_splits import has_split, read_split as _read_split
+from kerasknow.components.family_do_fn import FamilyDoFn
 from kerasknow.update.knowledge_comparison import (CHANGED_EXAMPLES, KnowledgeComparison, changed_order,
                                                    changed_record, label_set_outside)
 from kerasknow.validation.finding import Finding
@@ -16,16 +18,8 @@ _COMPARISON = "comparison"
 OLD_SPLITS = ("train", "eval")
 
 
-class _ExampleLabels(beam.DoFn):
+class _ExampleLabels(FamilyDoFn):
     """The labels of one `(split, serialised tf.Example)`, as the family reads them."""
-
-    def __init__(self, task: str):
-        self._task = task
-
-    def setup(self):
-        from kerasknow.family.registry import get_task_family
-
-        self._family = get_task_family(self._task)
 
     def process(self, element):
         from kerasknow.data.example_codec import decode_example
@@ -34,17 +28,12 @@ class _ExampleLabels(beam.DoFn):
             yield label
 
 
-class _KeyedLabels(beam.DoFn):
+class _KeyedLabels(FamilyDoFn):
     """`(example_key, (side, labels))` of one serialised tf.Example, as the family reads them."""
 
     def __init__(self, task: str, side: str):
-        self._task = task
+        super().__init__(task)
         self._side = side
-
-    def setup(self):
-        from kerasknow.family.registry import get_task_family
-
-        self._family = get_task_family(self._task)
 
     def process(self, data):
         from kerasknow.data.example_codec import decode_example
@@ -70,21 +59,11 @@ def _unknown_labels(keyed, old_labels: set):
     return [unknown] if unknown else []
 
 
-def _read_split(p, uri: str, split: str, prefix: str):
-    from apache_beam.io.filesystem import CompressionTypes
-
-    return p | f"{prefix}Read{split.title()}" >> beam.io.ReadFromTFRecord(
-        f"{uri.rstrip('/')}/Split-{split}/*", compression_type=CompressionTypes.GZIP)
-
-
 def _compare(p, new_data, old_uri: str, task: str, old_labels: Sequence[str], labels):
     """The `KnowledgeComparison` of the new examples (`new_data`: serialised) with the old
     knowledge base at `old_uri`, as a one-element PCollection of its JSON: both keyed by the
     family's `example_key` and grouped, so no side is held in one worker's memory."""
-    from tfx.dsl.io import fileio
-
-    old_reads = [_read_split(p, old_uri, split, "Old") for split in OLD_SPLITS
-                 if fileio.glob(f"{old_uri.rstrip('/')}/Split-{split}/*")]
+    old_reads = [_read_split(p, old_uri, split, "Old") for split in OLD_SPLITS if has_split(old_uri, split)]
     old_data = (old_reads or [p | "NoOld" >> beam.Create([])]) | "OldExamples" >> beam.Flatten()
     new_keyed = new_data | "KeyNew" >> beam.ParDo(_KeyedLabels(task, "new"))
     old_keyed = old_data | "KeyOld" >> beam.ParDo(_KeyedLabels(task, "old"))

@@ -9,7 +9,7 @@ Families register by name in `kerasknow.family.registry`; their declarations (fo
 are their `TaskSpec`.
 """
 import abc
-from typing import Any, Dict, Iterator, List, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from kerasknow.config import RunConfig
 from kerasknow.data.knowledge_record import KnowledgeRecord
@@ -31,6 +31,9 @@ class TaskFamily(abc.ABC):
     cpu_auto_xla: bool = False
     #: The model outputs probabilities (the image classifier), not logits (the BERT families).
     outputs_probabilities: bool = False
+    #: `label_with_old_model` changes examples (NER's background shift); KnowledgeBase skips the
+    #: old model's pass for families where it would not.
+    relabels_with_old_model: bool = False
 
     @property
     def name(self) -> str:
@@ -98,10 +101,19 @@ class TaskFamily(abc.ABC):
         `O` for a sentence without entities)."""
         return self.example_labels(example)
 
-    def label_with_old_model(self, examples: List[Any], saved_model_dir: str, old_labels: List[str]) -> List[Any]:
+    def label_with_old_model(self, examples: List[Any], saved_model_dir: str, old_labels: List[str],
+                             new_labels: Optional[Sequence[str]] = None) -> List[Any]:
         """New training examples `(decoded, serialised)` with labels the old model adds (an update's
         background shift); unchanged by default. NER takes the old model's tags for old entity
-        types the new knowledge leaves as `O`."""
+        types the new knowledge leaves as `O`.
+
+        Args:
+            examples: A batch of the new training examples.
+            saved_model_dir: The old (blessed) model's SavedModel.
+            old_labels: The old label vocabulary.
+            new_labels: Every label of the whole new training split (a batch does not see them
+                all); None: the batch's own.
+        """
         return examples
 
     def with_labels(self, example: Dict[str, List[Any]], labels: Sequence[str]) -> Dict[str, List[Any]]:

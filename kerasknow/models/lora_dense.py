@@ -39,8 +39,8 @@ class LoRADense(tf.keras.layers.Layer):
     >>> x = tf.ones([1, 3])
     >>> bool(tf.reduce_all(lora(x) == dense(x)))  # B starts at zeros
     True
-    >>> [w.name for w in lora.trainable_weights]
-    ['lora_dense/lora_a:0', 'lora_dense/lora_b:0']
+    >>> [w.name.split("/")[-1] for w in lora.trainable_weights]  # the layer's name is uniquified
+    ['lora_a:0', 'lora_b:0']
     """
 
     def __init__(self, base: tf.keras.layers.Dense, rank: int = 8, alpha: float = 16.0, dropout: float = 0.0,

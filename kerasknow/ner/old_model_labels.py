@@ -5,6 +5,7 @@ training on that teaches the model to forget the old types. Where the new knowle
 the old (blessed) model's tag of an old type the new knowledge does not annotate is kept instead
 (the old model as teacher, as in Monaikul et al., AAAI 2021).
 """
+import functools
 from typing import Iterable, List, Sequence, Set
 
 from kerasknow.ner.bio import is_valid_tag
@@ -46,10 +47,20 @@ def served_tags(saved_model_dir: str, sentences: List[List[str]], batch_size: in
     from kerasknow.data.example_codec import encode_features
     from kerasknow.ner.ner_checks import strings
 
-    tagger = tf.saved_model.load(saved_model_dir).signatures["serving_examples"]
+    tagger = _loaded(saved_model_dir).signatures["serving_examples"]
     out: List[List[str]] = []
     for start in range(0, len(sentences), batch_size):
         batch = [encode_features({"tokens": s}).SerializeToString() for s in sentences[start:start + batch_size]]
         result = tagger(examples=tf.constant(batch))
         out.extend(strings(row[:n]) for row, n in zip(result["tags"].numpy(), result["token_counts"].numpy()))
     return out
+
+
+@functools.lru_cache(maxsize=2)
+def _loaded(saved_model_dir: str):
+    """The SavedModel, loaded once per process (KnowledgeBase's Beam workers tag the new
+    knowledge in batches); the loaded object is kept, as its signatures need its variables."""
+    import tensorflow as tf
+    import tensorflow_text  # noqa: F401  (registers the tokenizer ops the SavedModel uses)
+
+    return tf.saved_model.load(saved_model_dir)

@@ -38,6 +38,7 @@ class NamedEntityRecognition(TaskFamily):
     # The same BERT encoder as text classification gains from bfloat16 on AMX CPUs; XLA stays
     # off because NER batches are padded to their longest sentence (a new shape per batch).
     cpu_auto_bfloat16 = True
+    relabels_with_old_model = True
 
     def read(self, config: RunConfig, report: RejectsReport):
         from kerasknow.ner.conll_reader import ConllReader
@@ -76,11 +77,12 @@ class NamedEntityRecognition(TaskFamily):
         tags = [t if is_valid_tag(t) else "O" for t in self.example_labels(example)]
         return sorted({type_ for type_, _, _ in entity_spans(tags)}) or ["O"]
 
-    def label_with_old_model(self, examples, saved_model_dir: str, old_labels: List[str]):
+    def label_with_old_model(self, examples, saved_model_dir: str, old_labels: List[str], new_labels=None):
         from kerasknow.ner.ner_checks import strings
         from kerasknow.ner.old_model_labels import background_types, merge_background, served_tags
 
-        types = background_types(old_labels, (strings(ex.get("tags", [])) for ex, _ in examples))
+        tag_sequences = [new_labels] if new_labels is not None else (strings(ex.get("tags", [])) for ex, _ in examples)
+        types = background_types(old_labels, tag_sequences)
         if not types or not examples:
             return examples
         sentences = [strings(ex.get("tokens", [])) for ex, _ in examples]

@@ -1,37 +1,51 @@
-"""New knowledge merged into the old: the accumulated knowledge base and an update's training set."""
+"""The rules of merging new knowledge into the old: labels, the training set's parts, the summary.
+
+KnowledgeBase runs the merge as one Beam pipeline (`components/knowledge_base/beam_merge.py`):
+
+- Every example, old and new, is keyed by the family's `example_key`. A new example is *already
+  known* when an old example with its key has its labels (kept once); with other labels it is a
+  *correction* (`knowledge_comparison.changed_record`, the validator's rule): the new labels win
+  (`update.corrections: new`) or the update stops (`error`), and every old example of that key
+  leaves the knowledge base. Every other new example is *fresh*. Splits stay as ingest hashed
+  them, so a text never moves between train and eval.
+- The knowledge base, per split: the old examples kept, then the fresh ones.
+- The update's training examples (`TRAINING_SPLITS`): `train` per strategy (`train_parts`),
+  `eval` the whole knowledge base's eval split, `eval_old` / `eval_new` its old and new parts,
+  `old_sample` the class-balanced replay sample of the kept old train split
+  (`kerasknow.update.replay_sample`; also what EWC measures its Fisher information on).
+"""
 import dataclasses
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Set, Tuple
 
 from kerasknow.errors import DataError
-from kerasknow.update.replay_sample import replay_sample
 
-#: A decoded example and its serialised tf.Example.
-Example = Tuple[Dict[str, List[Any]], bytes]
 SPLITS = ("train", "eval")
 #: The splits of an update's training examples: what the Trainer trains and validates on, and
 #: the held-out old and new knowledge the evaluator measures forgetting and learning on.
 TRAINING_SPLITS = ("train", "eval", "eval_old", "eval_new", "old_sample")
+#: Strategies that train on the replay sample beside the new knowledge.
+REPLAY_STRATEGIES = ("replay", "replay+lwf")
+#: Corrections kept as evidence in the summary (the count is exact).
+CORRECTION_EXAMPLES = 10
 
 
 @dataclasses.dataclass
 class KnowledgeMerge:
-    """The outcome of merging new knowledge into the old.
+    """The outcome of merging new knowledge into the old (what KnowledgeBase wrote).
 
     Args:
         labels: The label vocabulary: the old labels in their old order (their class ids stay),
             then the new ones, sorted.
         new_labels: Labels (tags) the old knowledge did not have.
-        knowledge: The accumulated knowledge, per split: the old examples the update did not
-            correct, then the new ones.
-        training: The update's training examples per `TRAINING_SPLITS` split.
-        summary: Counts for the report: `old`, `new`, `already_known`, `corrections`,
-            `replayed`, `new_labels`, `labels_not_in_update`, `strategy`.
+        knowledge_counts: Examples of the accumulated knowledge base per split.
+        training_counts: The update's training examples per `TRAINING_SPLITS` split.
+        summary: Counts for the report (`merge_summary`).
     """
 
     labels: List[str]
     new_labels: List[str]
-    knowledge: Dict[str, List[bytes]]
-    training: Dict[str, List[bytes]]
+    knowledge_counts: Dict[str, int]
+    training_counts: Dict[str, int]
     summary: Dict[str, Any]
 
 
@@ -45,106 +59,71 @@ def merged_labels(old_labels: Sequence[str], new_labels: Sequence[str]) -> List[
     return known + sorted(set(new_labels) - set(known))
 
 
-def merge_knowledge(family, new: Dict[str, List[Example]], old: Optional[Dict[str, List[Example]]],
-                    old_labels: Sequence[str], strategy: str, replay_size: int, corrections: str = "new",
-                    seed: int = 42) -> KnowledgeMerge:
-    """Merges `new` knowledge into `old` and builds the training set `strategy` learns from.
+def train_parts(strategy: str, first_run: bool) -> Tuple[str, ...]:
+    """What the training `train` split holds: `fresh` (the new knowledge's), `kept` (the old
+    knowledge base's, less its corrected examples), `sample` (the replay sample).
 
-    A new example whose key the old knowledge has with the same labels is already known (kept
-    once); with other labels it is a correction: the new labels win (`corrections="new"`) or the
-    merge raises (`"error"`). Splits stay as ingest hashed them, so a text never moves between
-    train and eval.
+    `naive`, `ewc`, `lwf`: the new knowledge; `replay`, `replay+lwf`: that and the replay sample;
+    `retrain`: the whole knowledge base. A first run trains on its knowledge as it is.
 
-    Training `train` split per strategy: `naive`, `ewc`, `lwf`: the new knowledge's; `replay`,
-    `replay+lwf`: that plus a class-balanced replay sample of `replay_size` old training
-    examples; `retrain`: the whole knowledge base's. `eval` is the whole knowledge base's eval
-    split, `eval_old` / `eval_new` its old and new parts, `old_sample` the replay sample (also
-    what EWC measures its Fisher information on). Without old knowledge (a first run) the
-    training set is the new knowledge as it is.
+    >>> train_parts("replay", False), train_parts("retrain", False), train_parts("replay", True)
+    (('fresh', 'sample'), ('kept', 'fresh'), ('fresh',))
+    """
+    if first_run:
+        return ("fresh",)
+    if strategy == "retrain":
+        return ("kept", "fresh")
+    if strategy in REPLAY_STRATEGIES:
+        return ("fresh", "sample")
+    return ("fresh",)
+
+
+def merge_summary(strategy: str, first_run: bool, counts: Dict[str, int], corrections: List[Dict[str, Any]],
+                  labels_seen: Set[str], old_labels: Sequence[str]) -> Dict[str, Any]:
+    """The merge's figures for the report and the run's summary line.
 
     Args:
-        family: The `TaskFamily` (keys, labels, classes of decoded examples).
-        new: The new knowledge per split.
-        old: The accumulated old knowledge per split, or None on a first run.
-        old_labels: The old label vocabulary (its order is the served class ids).
         strategy: `update.strategy`.
-        replay_size: `update.replay_size`.
-        corrections: `update.corrections`.
-        seed: Seed of the replay sample.
+        first_run: No old knowledge.
+        counts: `old` (old examples read), `known`, `corrections`, `sample`, `new_label_examples`
+            (fresh examples with a label the old knowledge lacks), `fresh_<split>` and
+            `kept_<split>` per split of `SPLITS`.
+        corrections: The first `CORRECTION_EXAMPLES` corrections (`changed_record`s).
+        labels_seen: Every label of the new knowledge.
+        old_labels: The old label vocabulary.
 
     Returns:
-        A `KnowledgeMerge`.
+        `strategy` (`first` on a first run), `old`, `new`, `new_train`, `already_known`,
+        `corrections`, `correction_examples`, `replayed`, `new_labels`, `new_label_examples`,
+        `labels_not_in_update`, `knowledge_size`.
+    """
+    fresh = sum(counts[f"fresh_{split}"] for split in SPLITS)
+    return {
+        "strategy": "first" if first_run else strategy,
+        "old": counts["old"],
+        "new": fresh,
+        "new_train": counts["fresh_train"],
+        "already_known": counts["known"],
+        "corrections": counts["corrections"],
+        "correction_examples": list(corrections)[:CORRECTION_EXAMPLES],
+        "replayed": counts["sample"] if strategy in REPLAY_STRATEGIES and not first_run else 0,
+        "new_labels": [] if first_run else sorted(labels_seen - set(old_labels)),
+        "new_label_examples": 0 if first_run else counts["new_label_examples"],
+        "labels_not_in_update": [] if first_run else sorted(set(old_labels) - labels_seen),
+        "knowledge_size": fresh + sum(counts[f"kept_{split}"] for split in SPLITS),
+    }
+
+
+def check_corrections(summary: Dict[str, Any], corrections: str) -> None:
+    """Stops an update whose new knowledge corrects old examples when `update.corrections` is `error`.
 
     Raises:
-        DataError: For corrections when `corrections` is `"error"`.
+        DataError: With the count and the first correction (by key).
     """
-    old = old or {}
-    new_labels_seen = {label for split in SPLITS for ex, _ in new.get(split, []) for label in family.example_labels(ex)}
-    labels = merged_labels(old_labels, new_labels_seen)
-    added = sorted(new_labels_seen - set(old_labels)) if old else []
-
-    old_by_key: Dict[str, Tuple[str, Example]] = {}
-    for split in SPLITS:
-        for item in old.get(split, []):
-            old_by_key[family.example_key(item[0])] = (split, item)
-    known, corrected_keys, fresh = 0, set(), {split: [] for split in SPLITS}
-    correction_examples = []
-    for split in SPLITS:
-        for item in new.get(split, []):
-            key = family.example_key(item[0])
-            previous = old_by_key.get(key)
-            if previous is None:
-                fresh[split].append(item)
-            elif family.example_labels(previous[1][0]) == family.example_labels(item[0]):
-                known += 1
-            else:
-                corrected_keys.add(key)
-                fresh[split].append(item)
-                correction_examples.append({"key": key[:100], "old": family.example_labels(previous[1][0])[:10],
-                                            "new": family.example_labels(item[0])[:10]})
-    if correction_examples and corrections == "error":
-        first = correction_examples[0]
+    if summary["corrections"] and corrections == "error":
+        first = summary["correction_examples"][0]
         raise DataError(
-            f"{len(correction_examples)} new examples have the text of earlier knowledge with another label "
+            f"{summary['corrections']} new examples have the text of earlier knowledge with another label "
             f"(first: {first['key']!r}: {first['old']} before, {first['new']} now). Set update.corrections: new "
-            "(YAML) to let the new labels win, or fix the new knowledge.")
-    kept_old = {split: [item for item in old.get(split, []) if family.example_key(item[0]) not in corrected_keys]
-                for split in SPLITS}
-    knowledge = {split: [b for _, b in kept_old[split]] + [b for _, b in fresh[split]] for split in SPLITS}
-
-    sample: List[Example] = []
-    if old:
-        sample = replay_sample(kept_old["train"], replay_size, lambda item: family.example_classes(item[0]),
-                               lambda item: family.example_key(item[0]), seed)
-    if not old:
-        train = [b for _, b in fresh["train"]]
-    elif strategy == "retrain":
-        train = knowledge["train"]
-    elif strategy in ("replay", "replay+lwf"):
-        train = [b for _, b in fresh["train"]] + [b for _, b in sample]
-    else:
-        train = [b for _, b in fresh["train"]]
-    training = {
-        "train": train,
-        "eval": knowledge["eval"],
-        "eval_old": [b for _, b in kept_old["eval"]],
-        "eval_new": [b for _, b in fresh["eval"]],
-        "old_sample": [b for _, b in sample],
-    }
-    old_count = sum(len(v) for v in old.values())
-    summary = {
-        "strategy": strategy if old else "first",
-        "old": old_count,
-        "new": sum(len(v) for v in fresh.values()),
-        "new_train": len(fresh["train"]),
-        "already_known": known,
-        "corrections": len(correction_examples),
-        "correction_examples": correction_examples[:10],
-        "replayed": len(sample) if strategy in ("replay", "replay+lwf") else 0,
-        "new_labels": added,
-        "new_label_examples": sum(1 for split in SPLITS for ex, _ in fresh[split]
-                                  if set(family.example_labels(ex)) & set(added)),
-        "labels_not_in_update": sorted(set(old_labels) - new_labels_seen) if old else [],
-        "knowledge_size": sum(len(v) for v in knowledge.values()),
-    }
-    return KnowledgeMerge(labels=labels, new_labels=added, knowledge=knowledge, training=training, summary=summary)
+            "(YAML) to let the new labels win, or fix the new knowledge. "
+            f"Received: update.corrections={corrections!r}")

@@ -46,9 +46,9 @@ def prepare_update(family, model, ctx: TrainContext, hp=None, for_tuning: bool =
 def old_sample_dataset(family, ctx: TrainContext):
     """Batches of the replay sample (`Split-old_sample`), for the Fisher information."""
     from kerasknow.data.label_vocabulary import examples_uri_of
-    from kerasknow.data.write_examples import split_file
 
-    sample_file = split_file(examples_uri_of(ctx.train_files[0]), "old_sample")
+    # A file pattern, as TFX gives the train split: KnowledgeBase writes Beam's shards.
+    sample_file = f"{examples_uri_of(ctx.train_files[0])}/Split-old_sample/*"
     view = dataclasses.replace(ctx, train_files=[sample_file], eval_files=[sample_file], _cache=dict(ctx._cache))
     train, _ = family.datasets(view, ctx.config.training.batch_size)
     return train
