@@ -54,9 +54,10 @@ def test_a_step_sees_only_its_sections():
     ({"task": "image-classification", "tuning": {"strategies": ["head", "lora"]}},
      r"--tune-strategies / tuning.strategies may name only the strategies image-classification takes: auto, full, "
      r"head, top_k, bitfit. Received: strategies=\['head', 'lora'\]"),
-    ({"task": "image-classification", "tuning": {"strategies": ["head", "top_k"]}},
+    ({"task": "image-classification", "tuning": {"strategies": ["head", "top_k", "bitfit"]}},
      r"A search over several image-classification strategies needs --tuner-epochs / tuning.epochs of at least 2: "
-     r"top_k train the head alone .* Received: epochs=1, strategies=\['head', 'top_k'\]. Fix: pass --tuner-epochs 2"),
+     r"bitfit, top_k train the head alone .* Received: epochs=1, strategies=\['head', 'top_k', 'bitfit'\]. "
+     r"Fix: pass --tuner-epochs 2"),
     ({"tuning": {"lora_ranks": [0]}}, r"--tune-lora-ranks / tuning.lora_ranks must be a list of integers >= 1"),
     ({"tuning": {"algorithm": "grid"}},
      r"--tuner / tuning.algorithm must be one of 'random', 'bayesian', 'hyperband'. Received: algorithm='grid'"),

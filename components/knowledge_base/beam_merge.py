@@ -2,7 +2,8 @@
 set, and the knowledge base's TFDV statistics (the rules: `kerasknow.update.knowledge_merge`).
 
 No worker holds a knowledge base: examples meet their old versions by key in a shuffle, the
-replay sample keeps `replay_size` examples per class (`Top.SmallestPerKey`), and the figures are
+replay sample's candidates are at most `replay_size` per class (`Top.SmallestPerKey`) before the
+classes take turns, and the figures are
 counts; on a cluster runner (`--beam-arg --runner=...`) the merge runs where ingest runs.
 """
 import json

@@ -188,7 +188,7 @@ class RunConfig:
                 # and the search picks among them by noise (docs/finetuning.md).
                 raise ConfigError(
                     f"A search over several {self.task} strategies needs {setting('tuning.epochs')} of at "
-                    f"least 2: {', '.join(phased)} train the head alone in their first epochs and open the "
+                    f"least 2: {', '.join(phased)} train the head alone in their first epoch and open the "
                     f"backbone after, so one-epoch trials cannot tell the strategies apart. Received: "
                     f"epochs={self.tuning.epochs}, strategies={self.tuning.strategies!r}. Fix: pass "
                     f"--tuner-epochs 2 (or more), or search one strategy.")

@@ -15,6 +15,7 @@ IMAGE_CLASSIFICATION = TaskSpec(
     finetune_strategies=("full", "head", "top_k", "bitfit"),
     default_finetune_strategy="top_k",
     weight_averaging=True,
-    # `top_k` and `full` open the backbone only after the head's epochs (image_phases.py).
-    phased_strategies=("top_k", "full"),
+    # `top_k`, `full` and `bitfit` open (part of) the backbone only after the head's epochs
+    # (image_phases.py); `head` alone has one phase.
+    phased_strategies=("top_k", "full", "bitfit"),
 )

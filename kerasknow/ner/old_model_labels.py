@@ -39,15 +39,20 @@ def merge_background(new_tags: Sequence[str], old_tags: Sequence[str], types: Se
     return merged
 
 
-def served_tags(saved_model_dir: str, sentences: List[List[str]], batch_size: int = 64) -> List[List[str]]:
-    """A SavedModel's tag for every token (its `serving_examples` signature): the old model's, or a candidate's."""
+def served_tags(saved_model_dir: str, sentences: List[List[str]], batch_size: int = 64,
+                keep_loaded: bool = False) -> List[List[str]]:
+    """A SavedModel's tag for every token (its `serving_examples` signature): the old model's, or a candidate's.
+
+    `keep_loaded` keeps the loaded model for the next call with the same folder (one at a time):
+    KnowledgeBase's Beam workers tag the new knowledge in many batches; the evaluator's one call
+    per model frees it after.
+    """
     import tensorflow as tf
-    import tensorflow_text  # noqa: F401  (registers the tokenizer ops the SavedModel uses)
 
     from kerasknow.data.example_codec import encode_features
     from kerasknow.ner.ner_checks import strings
 
-    tagger = _loaded(saved_model_dir).signatures["serving_examples"]
+    tagger = (_loaded(saved_model_dir) if keep_loaded else _load(saved_model_dir)).signatures["serving_examples"]
     out: List[List[str]] = []
     for start in range(0, len(sentences), batch_size):
         batch = [encode_features({"tokens": s}).SerializeToString() for s in sentences[start:start + batch_size]]
@@ -56,11 +61,15 @@ def served_tags(saved_model_dir: str, sentences: List[List[str]], batch_size: in
     return out
 
 
-@functools.lru_cache(maxsize=2)
-def _loaded(saved_model_dir: str):
-    """The SavedModel, loaded once per process (KnowledgeBase's Beam workers tag the new
-    knowledge in batches); the loaded object is kept, as its signatures need its variables."""
+def _load(saved_model_dir: str):
     import tensorflow as tf
     import tensorflow_text  # noqa: F401  (registers the tokenizer ops the SavedModel uses)
 
+    # The loaded object is kept while its signature runs: the signature needs its variables.
     return tf.saved_model.load(saved_model_dir)
+
+
+@functools.lru_cache(maxsize=1)
+def _loaded(saved_model_dir: str):
+    """`_load`, once per process and folder (the last folder only)."""
+    return _load(saved_model_dir)

@@ -87,7 +87,7 @@ class NamedEntityRecognition(TaskFamily):
             return examples
         sentences = [strings(ex.get("tokens", [])) for ex, _ in examples]
         relabelled = []
-        for (ex, data), old_tags in zip(examples, served_tags(saved_model_dir, sentences)):
+        for (ex, data), old_tags in zip(examples, served_tags(saved_model_dir, sentences, keep_loaded=True)):
             tags = merge_background(strings(ex.get("tags", [])), old_tags, types)
             updated = self.with_labels(ex, tags)
             tokens = sentences[len(relabelled)]
