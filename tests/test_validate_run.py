@@ -95,12 +95,12 @@ def test_validate_on_an_output_uri_keeps_its_metadata_in_the_local_state_folder(
 
     def create_validation_pipeline(config, pipeline_root, metadata_path, **kwargs):
         handed.update(pipeline_root=pipeline_root, metadata_path=metadata_path)
-        raise Built()
+        raise Built("pipeline built")
 
     monkeypatch.setenv("KERASKNOW_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(kerasknow.pipelines, "create_validation_pipeline", create_validation_pipeline)
     output = "ram://validate-uri/out"
-    with pytest.raises(Built, match=""):
+    with pytest.raises(Built, match="pipeline built"):
         validate_local(RunConfig(task="text-classification", data=str(tmp_path), output=output))
     assert handed["pipeline_root"] == f"{output}/validate/tfx"
     assert handed["metadata_path"] == os.path.join(local_state_dir(output), "validate", "metadata.sqlite")
