@@ -6,7 +6,7 @@ all-`O` start (entity F1 0.00). The rule below gives every knowledge base at lea
 optimizer steps; the learning rate need not change with the size (docs/ner.md, "Defaults that
 follow the data", has the measurements: 1e-4 learnt as well as 3e-4 once the steps were there).
 """
-import math
+from kerasknow.training.epochs_for_steps import epochs_for_steps
 
 TARGET_STEPS = 400
 MIN_EPOCHS, MAX_EPOCHS = 3, 30
@@ -18,6 +18,5 @@ def ner_default_epochs(train_sentences: int, batch_size: int) -> int:
     >>> ner_default_epochs(1915, 16), ner_default_epochs(640, 16), ner_default_epochs(152, 16)
     (4, 10, 30)
     """
-    steps = max(1, math.ceil(train_sentences / batch_size))
-    return min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / steps)))
+    return epochs_for_steps(train_sentences, batch_size, TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS)
 

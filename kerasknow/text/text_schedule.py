@@ -8,7 +8,7 @@ bases"). On 800 articles, 120 steps (3 epochs of 40) brought LoRA within a point
 (0.970 against 0.963); 60 steps left it 2.5 points under. The rule gives every knowledge base at
 least `TARGET_STEPS` steps, as NER's does (`kerasknow.ner.ner_schedule`).
 """
-import math
+from kerasknow.training.epochs_for_steps import epochs_for_steps
 
 TARGET_STEPS = 120
 MIN_EPOCHS, MAX_EPOCHS = 2, 20
@@ -20,5 +20,4 @@ def text_default_epochs(train_examples: int, batch_size: int) -> int:
     >>> text_default_epochs(1780, 16), text_default_epochs(636, 16), text_default_epochs(97, 16)
     (2, 3, 18)
     """
-    steps = max(1, math.ceil(train_examples / batch_size))
-    return min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(TARGET_STEPS / steps)))
+    return epochs_for_steps(train_examples, batch_size, TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS)
