@@ -12,6 +12,7 @@ from typing import Dict, Sequence
 import apache_beam as beam
 
 from kerasknow.components.beam_splits import has_split, read_split, write_split
+from kerasknow.components.example_labels import ExampleLabels
 from kerasknow.components.family_do_fn import FamilyDoFn
 from kerasknow.update.knowledge_comparison import changed_order, changed_record
 from kerasknow.update.knowledge_merge import (CORRECTION_EXAMPLES, SPLITS, TRAINING_SPLITS, KnowledgeMerge,
@@ -37,15 +38,6 @@ class _Keyed(FamilyDoFn):
         yield self._family.example_key(example), (
             self._side, self._split, tuple(self._family.example_labels(example)),
             tuple(self._family.example_classes(example)), data)
-
-
-class _Labels(FamilyDoFn):
-    """The labels of one serialised tf.Example."""
-
-    def process(self, data):
-        from kerasknow.data.example_codec import decode_example
-
-        yield from self._family.example_labels(decode_example(data))
 
 
 class _OldModelLabels(FamilyDoFn):
@@ -130,9 +122,9 @@ def _count(pcoll, name: str):
     return beam.pvalue.AsSingleton(pcoll | f"Count{name}" >> beam.combiners.Count.Globally())
 
 
-def run_beam_merge(pipeline, task: str, new_uri: str, old_uri: str, old_labels: Sequence[str], base_labels: Sequence[str],
-                   strategy: str, replay_size: int, seed: int, training_uri: str, knowledge_uri: str,
-                   statistics_uri: str, work_dir: str, old_model_dir: str = "") -> KnowledgeMerge:
+def run_beam_merge(pipeline, task: str, new_uri: str, old_uri: str, labels: Sequence[str], strategy: str,
+                   replay_size: int, seed: int, training_uri: str, knowledge_uri: str, statistics_uri: str,
+                   work_dir: str, old_model_dir: str = "") -> KnowledgeMerge:
     """Merges the new knowledge into the old and writes the knowledge base, the update's training
     examples and the knowledge base's statistics, in one Beam pipeline.
 
@@ -141,9 +133,8 @@ def run_beam_merge(pipeline, task: str, new_uri: str, old_uri: str, old_labels: 
         task: The task family's name (its workers look it up).
         new_uri: The new knowledge's Examples folder (`Split-train`, `Split-eval`).
         old_uri: The old knowledge base's folder (KnowledgeBase's `knowledge`); empty on a first run.
-        old_labels: The old label vocabulary (its order is the served class ids).
-        base_labels: The vocabulary the labels grow from: `old_labels` on an update, the new
-            knowledge's on a first run.
+        labels: The vocabulary the labels grow from: on an update the old knowledge base's (its
+            order is the served class ids), on a first run the new knowledge's.
         strategy: `update.strategy`.
         replay_size: `update.replay_size`.
         seed: Seed of the replay sample.
@@ -160,13 +151,14 @@ def run_beam_merge(pipeline, task: str, new_uri: str, old_uri: str, old_labels: 
     from tfx.dsl.io import fileio
 
     first_run = not old_uri
+    old_labels = [] if first_run else list(labels)
     with pipeline as p:
         new, keyed = {}, []
         for split in SPLITS:
             new[split] = (read_split(p, new_uri, split, "New") if has_split(new_uri, split)
                           else p | f"NoNew{split.title()}" >> beam.Create([]))
         if old_model_dir:
-            labels_before = beam.pvalue.AsList(new["train"] | "TrainLabels" >> beam.ParDo(_Labels(task))
+            labels_before = beam.pvalue.AsList(new["train"] | "TrainLabels" >> beam.ParDo(ExampleLabels(task))
                                                | "DistinctTrainLabels" >> beam.Distinct())
             new["train"] = (new["train"] | "Batches" >> beam.BatchElements(min_batch_size=1, max_batch_size=64)
                             | "OldModelLabels" >> beam.ParDo(_OldModelLabels(task, old_model_dir, old_labels),
@@ -235,7 +227,7 @@ def run_beam_merge(pipeline, task: str, new_uri: str, old_uri: str, old_labels: 
     fileio.rmtree(work_dir)
     c, seen = figures["counts"], set(figures["labels_seen"])
     summary = merge_summary(strategy, first_run, c, figures["corrections"], seen, old_labels)
-    return KnowledgeMerge(labels=merged_labels(base_labels, seen), new_labels=summary["new_labels"],
+    return KnowledgeMerge(labels=merged_labels(labels, seen), new_labels=summary["new_labels"],
                           knowledge_counts={split: c[f"fresh_{split}"] + c[f"kept_{split}"] for split in SPLITS},
                           training_counts={split: c[f"training_{split}"] for split in TRAINING_SPLITS},
                           summary=summary)

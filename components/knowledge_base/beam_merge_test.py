@@ -54,7 +54,7 @@ def _merge(root, new, old, strategy="replay", replay_size=4, seed=0, beam_args=(
         write_examples(old_uri, ((s, b) for s in SPLITS for b in old.get(s, [])))
     out = {name: os.path.join(root, name) for name in ("training", "knowledge", "statistics")}
     merge = run_beam_merge(beam.Pipeline(argv=list(beam_args)), task, os.path.join(root, "new"), old_uri,
-                           list(old_labels) if old is not None else [], list(old_labels), strategy, replay_size, seed,
+                           list(old_labels), strategy, replay_size, seed,
                            out["training"], out["knowledge"], out["statistics"], os.path.join(root, "work"),
                            old_model_dir=old_model_dir)
     assert not os.path.exists(os.path.join(root, "work"))

@@ -70,7 +70,9 @@ class Executor(KnowledgeBeamExecutor):
         new_examples = step.inputs[EXAMPLES_KEY]
         previous_model = step.inputs.get(PREVIOUS_MODEL_KEY)
         previous = PreviousKnowledge.of_model(previous_model.uri) if previous_model is not None else None
-        old_labels = read_labels(previous.knowledge) if previous is not None else []
+        # The vocabulary labels grow from: the old knowledge base's (its order is the served
+        # class ids), or on a first run the new knowledge's.
+        labels = read_labels(previous.knowledge if previous is not None else new_examples.uri)
         old_model_dir = ""
         if previous is not None and cfg.update.old_model_labels and family.relabels_with_old_model:
             old_model_dir = path_utils.serving_model_path(previous_model.uri)
@@ -79,7 +81,7 @@ class Executor(KnowledgeBeamExecutor):
         statistics, kept = step.outputs[KNOWLEDGE_STATISTICS_KEY], step.outputs[KNOWLEDGE_SCHEMA_KEY]
         merge = run_beam_merge(
             self._make_beam_pipeline(), cfg.task, new_examples.uri, previous.knowledge if previous is not None else "",
-            old_labels, old_labels if previous is not None else read_labels(new_examples.uri), cfg.update.strategy,
+            labels, cfg.update.strategy,
             cfg.update.replay_size, cfg.training.seed, training.uri, knowledge.uri, statistics.uri,
             os.path.join(training.uri, BEAM_WORK_DIR), old_model_dir=old_model_dir)
         # After the pipeline: a failed execution's outputs are never published, so nothing it

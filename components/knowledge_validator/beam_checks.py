@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import apache_beam as beam
 
 from kerasknow.components.beam_splits import has_split, read_split as _read_split
+from kerasknow.components.example_labels import ExampleLabels
 from kerasknow.components.family_do_fn import FamilyDoFn
 from kerasknow.update.knowledge_comparison import (CHANGED_EXAMPLES, KnowledgeComparison, changed_order,
                                                    changed_record, label_set_outside)
@@ -16,16 +17,6 @@ _SUMMARY = "summary"
 _COMPARISON = "comparison"
 #: The old knowledge base's splits an update is compared with (KnowledgeBase's `knowledge`).
 OLD_SPLITS = ("train", "eval")
-
-
-class _ExampleLabels(FamilyDoFn):
-    """The labels of one `(split, serialised tf.Example)`, as the family reads them."""
-
-    def process(self, element):
-        from kerasknow.data.example_codec import decode_example
-
-        for label in self._family.example_labels(decode_example(element[1])):
-            yield label
 
 
 class _KeyedLabels(FamilyDoFn):
@@ -116,14 +107,15 @@ def run_beam_checks(pipeline, examples_uri: str, splits: Sequence[str], task: st
              | "WriteFindings" >> beam.io.WriteToText(f"{work_dir}/{_FINDINGS}", num_shards=1))
         counts = (examples | "Splits" >> beam.Map(lambda e: e[0]) | "CountSplits" >> beam.combiners.Count.PerElement()
                   | "SplitCounts" >> beam.combiners.ToList())
-        labels = (examples | "Labels" >> beam.ParDo(_ExampleLabels(task)) | "DistinctLabels" >> beam.Distinct()
+        serialised = examples | "Serialised" >> beam.Values()
+        labels = (serialised | "Labels" >> beam.ParDo(ExampleLabels(task)) | "DistinctLabels" >> beam.Distinct()
                   | "LabelList" >> beam.combiners.ToList())
         _ = (p | "One" >> beam.Create([None])
              | "Summary" >> beam.Map(lambda _, c, lab: json.dumps({"counts": dict(c), "labels": sorted(lab)}),
                                      beam.pvalue.AsSingleton(counts), beam.pvalue.AsSingleton(labels))
              | "WriteSummary" >> beam.io.WriteToText(f"{work_dir}/{_SUMMARY}", num_shards=1))
         if old_uri:
-            _ = (_compare(p, examples | "Serialised" >> beam.Values(), old_uri, task, old_labels, labels)
+            _ = (_compare(p, serialised, old_uri, task, old_labels, labels)
                  | "WriteComparison" >> beam.io.WriteToText(f"{work_dir}/{_COMPARISON}", num_shards=1))
 
     def only(name):
