@@ -163,7 +163,7 @@ def run_fn(fn_args) -> None:
     from kerasknow.training.callbacks import training_callbacks
     from kerasknow.training.search_space import SearchSpace
     from kerasknow.training.training_board import write_hparams_session
-    from kerasknow.update.update_training import prepare_update
+    from kerasknow.update.update_training import balanced_update_data, prepare_update
     from kerasknow.update.warm_start import (TRAINABLE_FILE, TRAINABLE_INFO_FILE, WEIGHTS_FILE, keras_dir,
                                              save_trainable_part, save_weights)
 
@@ -185,6 +185,7 @@ def run_fn(fn_args) -> None:
         prepare_update(family, model, ctx, hp)
     logger.info("Training: %s", TrainableSummary.of(model, finetune).describe())
     train_ds, eval_ds = family.datasets(ctx, cfg.training.batch_size * strategy.num_replicas_in_sync)
+    train_ds = balanced_update_data(family, train_ds, ctx)
     start = time.time()
     history = family.fit(model, train_ds, eval_ds, training_callbacks(ctx), ctx)
     seconds = time.time() - start

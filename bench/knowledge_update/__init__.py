@@ -11,6 +11,7 @@ strategy's cost is reported relative to `retrain`'s, measured in the same run.
 
     python -m bench knowledge_update                                   # all splits, ~1.5 h on 2 cores
     python -m bench knowledge_update --splits bbc,sentiment --strategies replay,naive,retrain
+    python -m bench knowledge_update --splits fashion --strategies replay,replay-unweighted,retrain
 """
 import os
 import shutil
@@ -19,7 +20,9 @@ import tempfile
 from bench.common.name_list import name_list
 
 FIGURES = ("splits",)
-STRATEGIES = ("naive", "replay", "ewc", "lwf", "replay+lwf", "retrain")
+#: Variants of a strategy measured beside it: name -> (update.strategy, other settings).
+VARIANTS = {"replay-unweighted": ("replay", {"update.balance_classes": False})}
+STRATEGIES = ("naive", "replay", "ewc", "lwf", "replay+lwf", "retrain") + tuple(VARIANTS)
 #: One update of a tiny BERT on six BBC articles per class: two pipeline runs, the code path only.
 SMOKE = {"splits": "bbc", "strategies": "replay", "per_class": 8, "tiny": True}
 
@@ -112,8 +115,9 @@ def run(args, smoke: bool) -> dict:
                 shutil.rmtree(out, ignore_errors=True)
                 shutil.copytree(base.output, out)
                 print(f"[bench] {name}: update with {strategy}", flush=True)
+                setting, others = VARIANTS.get(strategy, (strategy, {}))
                 rows[strategy] = _row(_run(base.with_overrides({"data": split.new, "output": out,
-                                                                "update.strategy": strategy})))
+                                                                "update.strategy": setting, **others})))
             reference = rows.get("retrain", {})
             for row in rows.values():
                 for key, ref in (("examples_processed", "examples_share_of_retrain"),

@@ -212,13 +212,17 @@ def run_beam_merge(pipeline, task: str, new_uri: str, old_uri: str, labels: Sequ
         first_corrections = beam.pvalue.AsSingleton(
             resolved.corrections | "FirstCorrections" >> beam.combiners.Top.Smallest(CORRECTION_EXAMPLES,
                                                                                       key=changed_order))
+        # The classifier update's class weights (update.balance_classes) read these.
+        training_labels = beam.pvalue.AsDict(
+            training["train"] | "TrainingLabels" >> beam.ParDo(ExampleLabels(task))
+            | "CountTrainingLabels" >> beam.combiners.Count.PerElement())
         labels_seen = beam.pvalue.AsList(
             (keyed | "NewKeyed" >> beam.Flatten() | "NewLabels" >> beam.FlatMap(lambda kv: kv[1][2])
              | "DistinctNewLabels" >> beam.Distinct()))
         _ = (p | "One" >> beam.Create([None])
-             | "Figures" >> beam.Map(lambda _, first, seen, **c: json.dumps(
-                 {"counts": c, "corrections": first, "labels_seen": sorted(seen)}),
-                 first_corrections, labels_seen, **counts)
+             | "Figures" >> beam.Map(lambda _, first, seen, trained, **c: json.dumps(
+                 {"counts": c, "corrections": first, "labels_seen": sorted(seen), "training_labels": trained}),
+                 first_corrections, labels_seen, training_labels, **counts)
              | "WriteFigures" >> beam.io.WriteToText(f"{work_dir.rstrip('/')}/{_SUMMARY}", num_shards=1))
 
     (path,) = fileio.glob(f"{work_dir.rstrip('/')}/{_SUMMARY}*")
@@ -226,7 +230,8 @@ def run_beam_merge(pipeline, task: str, new_uri: str, old_uri: str, labels: Sequ
         figures = json.loads(f.read())
     fileio.rmtree(work_dir)
     c, seen = figures["counts"], set(figures["labels_seen"])
-    summary = merge_summary(strategy, first_run, c, figures["corrections"], seen, old_labels)
+    summary = merge_summary(strategy, first_run, c, figures["corrections"], seen, old_labels,
+                            figures["training_labels"])
     return KnowledgeMerge(labels=merged_labels(labels, seen), new_labels=summary["new_labels"],
                           knowledge_counts={split: c[f"fresh_{split}"] + c[f"kept_{split}"] for split in SPLITS},
                           training_counts={split: c[f"training_{split}"] for split in TRAINING_SPLITS},

@@ -90,6 +90,9 @@ def test_an_update_merges_known_corrected_and_new_knowledge(tmp_path):
     assert _texts(training["eval_new"]) == ["an opera"]
     assert _texts(training["eval"]) == ["an opera", "held sport", "held tech"]
     assert merge.training_counts == {split: len(training[split]) for split in TRAINING_SPLITS}
+    # The labels of the training set the Trainer reads (its class weights come from them).
+    trained = collections.Counter(decode_example(r)["label"][0].decode() for r in training["train"])
+    assert s["training_labels"] == dict(sorted(trained.items())) == {"art": 2, "sport": 3, "tech": 2}
     # The knowledge base's TFDV statistics, in StatisticsGen's layout, count what it holds.
     from tfx.components.statistics_gen import stats_artifact_utils
     from tensorflow_metadata.proto.v0 import statistics_pb2

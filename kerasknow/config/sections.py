@@ -375,6 +375,10 @@ class UpdateConfig:
         old_model_labels: NER: where the new knowledge tags `O`, take the old model's tag for entity
             types the new knowledge does not annotate (background shift), so old types are not
             unlearned.
+        balance_classes: Classifiers, warm-started updates: weight each training example by the
+            inverse of its class's count in the update's training set, so a few replayed examples
+            of an old class weigh as much as the many of a new one
+            (`kerasknow.update.class_balance`).
     """
 
     strategy: str = "replay"
@@ -384,6 +388,7 @@ class UpdateConfig:
     lwf_temperature: float = 2.0
     corrections: str = "new"
     old_model_labels: bool = True
+    balance_classes: bool = True
 
     def validate(self) -> None:
         check_choice("update.strategy", self.strategy, UPDATE_STRATEGIES)

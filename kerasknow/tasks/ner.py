@@ -39,6 +39,7 @@ class NamedEntityRecognition(TaskFamily):
     # off because NER batches are padded to their longest sentence (a new shape per batch).
     cpu_auto_bfloat16 = True
     relabels_with_old_model = True
+    weights_update_classes = False
 
     def read(self, config: RunConfig, report: RejectsReport):
         from kerasknow.ner.conll_reader import ConllReader

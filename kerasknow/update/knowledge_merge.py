@@ -15,7 +15,7 @@ KnowledgeBase runs the merge as one Beam pipeline (`components/knowledge_base/be
   (`kerasknow.update.replay_sample`; also what EWC measures its Fisher information on).
 """
 import dataclasses
-from typing import Any, Dict, List, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from kerasknow.errors import DataError
 
@@ -79,7 +79,8 @@ def train_parts(strategy: str, first_run: bool) -> Tuple[str, ...]:
 
 
 def merge_summary(strategy: str, first_run: bool, counts: Dict[str, int], corrections: List[Dict[str, Any]],
-                  labels_seen: Set[str], old_labels: Sequence[str]) -> Dict[str, Any]:
+                  labels_seen: Set[str], old_labels: Sequence[str],
+                  training_labels: Optional[Dict[str, int]] = None) -> Dict[str, Any]:
     """The merge's figures for the report and the run's summary line.
 
     Args:
@@ -91,11 +92,13 @@ def merge_summary(strategy: str, first_run: bool, counts: Dict[str, int], correc
         corrections: The first `CORRECTION_EXAMPLES` corrections (`changed_record`s).
         labels_seen: Every label of the new knowledge.
         old_labels: The old label vocabulary.
+        training_labels: Examples per label of the training set's `train` split (for NER, sentences
+            per entity type); `{}` when not counted.
 
     Returns:
         `strategy` (`first` on a first run), `old`, `new`, `new_train`, `already_known`,
         `corrections`, `correction_examples`, `replayed`, `new_labels`, `new_label_examples`,
-        `labels_not_in_update`, `knowledge_size`.
+        `labels_not_in_update`, `knowledge_size`, `training_labels`.
     """
     fresh = sum(counts[f"fresh_{split}"] for split in SPLITS)
     return {
@@ -111,6 +114,7 @@ def merge_summary(strategy: str, first_run: bool, counts: Dict[str, int], correc
         "new_label_examples": 0 if first_run else counts["new_label_examples"],
         "labels_not_in_update": [] if first_run else sorted(set(old_labels) - labels_seen),
         "knowledge_size": fresh + sum(counts[f"kept_{split}"] for split in SPLITS),
+        "training_labels": dict(sorted((training_labels or {}).items())),
     }
 
 
