@@ -21,7 +21,8 @@ from bench.common.name_list import name_list
 
 FIGURES = ("splits",)
 #: Variants of a strategy measured beside it: name -> (update.strategy, other settings).
-VARIANTS = {"replay-unweighted": ("replay", {"update.balance_classes": False})}
+VARIANTS = {"replay-unweighted": ("replay", {"update.class_balance": 0.0}),
+            "replay-sqrt": ("replay", {"update.class_balance": 0.5})}
 STRATEGIES = ("naive", "replay", "ewc", "lwf", "replay+lwf", "retrain") + tuple(VARIANTS)
 #: One update of a tiny BERT on six BBC articles per class: two pipeline runs, the code path only.
 SMOKE = {"splits": "bbc", "strategies": "replay", "per_class": 8, "tiny": True}

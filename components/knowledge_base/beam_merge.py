@@ -212,7 +212,7 @@ def run_beam_merge(pipeline, task: str, new_uri: str, old_uri: str, labels: Sequ
         first_corrections = beam.pvalue.AsSingleton(
             resolved.corrections | "FirstCorrections" >> beam.combiners.Top.Smallest(CORRECTION_EXAMPLES,
                                                                                       key=changed_order))
-        # The classifier update's class weights (update.balance_classes) read these.
+        # The classifier update's class weights (update.class_balance) read these.
         training_labels = beam.pvalue.AsDict(
             training["train"] | "TrainingLabels" >> beam.ParDo(ExampleLabels(task))
             | "CountTrainingLabels" >> beam.combiners.Count.PerElement())

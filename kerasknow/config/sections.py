@@ -375,10 +375,11 @@ class UpdateConfig:
         old_model_labels: NER: where the new knowledge tags `O`, take the old model's tag for entity
             types the new knowledge does not annotate (background shift), so old types are not
             unlearned.
-        balance_classes: Classifiers, warm-started updates: weight each training example by the
-            inverse of its class's count in the update's training set, so a few replayed examples
-            of an old class weigh as much as the many of a new one
-            (`kerasknow.update.class_balance`).
+        class_balance: Classifiers, warm-started updates: how far the loss evens out the classes
+            of the update's training set. Each example weighs `(1 / n_c) ** class_balance` (its
+            class's count `n_c`), scaled to a mean of 1: 0 trains unweighted, 1 gives every class
+            the same total weight, so a few replayed examples of an old class weigh as much as the
+            many of a new one (`kerasknow.update.class_balance`).
     """
 
     strategy: str = "replay"
@@ -388,7 +389,7 @@ class UpdateConfig:
     lwf_temperature: float = 2.0
     corrections: str = "new"
     old_model_labels: bool = True
-    balance_classes: bool = True
+    class_balance: float = 1.0
 
     def validate(self) -> None:
         check_choice("update.strategy", self.strategy, UPDATE_STRATEGIES)
@@ -399,6 +400,10 @@ class UpdateConfig:
                 raise ConfigError(f"{setting(path)} must be a positive number. Received: "
                                   f"{path.split('.')[-1]}={value!r}")
         check_choice("update.corrections", self.corrections, ("new", "error"))
+        if (isinstance(self.class_balance, bool) or not isinstance(self.class_balance, (int, float))
+                or not 0 <= self.class_balance <= 1):
+            raise ConfigError(f"{setting('update.class_balance')} must be a number from 0 (unweighted) to 1 "
+                              f"(every class the same total weight). Received: class_balance={self.class_balance!r}")
 
     @property
     def warm_start(self) -> bool:

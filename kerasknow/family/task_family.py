@@ -34,7 +34,7 @@ class TaskFamily(abc.ABC):
     #: `label_with_old_model` changes examples (NER's background shift); KnowledgeBase skips the
     #: old model's pass for families where it would not.
     relabels_with_old_model: bool = False
-    #: An update may weight each training example by its class (`update.balance_classes`): one
+    #: An update may weight each training example by its class (`update.class_balance`): one
     #: class id per example. NER's labels are per token, so it trains unweighted.
     weights_update_classes: bool = True
 

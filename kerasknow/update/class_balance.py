@@ -10,15 +10,18 @@ extra training cost (docs/knowledge-update.md has the measurements).
 from typing import Dict, List, Sequence
 
 
-def class_weights(labels: Sequence[str], counts: Dict[str, int]) -> List[float]:
-    """The loss weight of each class id: `N / (K * n_c)` for the `K` classes with examples.
+def class_weights(labels: Sequence[str], counts: Dict[str, int], power: float = 1.0) -> List[float]:
+    """The loss weight of each class id: `(1 / n_c) ** power`, scaled so the weights average 1
+    over the training examples (the loss keeps its scale, the learning rate its meaning).
 
-    The weights average 1 over the training examples, so the loss keeps its scale (and the
-    learning rate its meaning). A class without training examples gets 1.
+    `power` 1 gives each class present the same total weight (`N / (K * n_c)` for `K` classes);
+    0 weighs every example 1; in between evens the classes out part of the way. A class without
+    training examples gets 1.
 
     Args:
         labels: The label vocabulary, in class-id order.
         counts: Training examples per label.
+        power: How far to even the classes out, from 0 to 1 (`update.class_balance`).
 
     Returns:
         One weight per label of `labels`.
@@ -30,6 +33,8 @@ def class_weights(labels: Sequence[str], counts: Dict[str, int]) -> List[float]:
 
     >>> class_weights(["a", "b", "c"], {"a": 30, "b": 10})
     [0.6666666666666666, 2.0, 1.0]
+    >>> [round(w, 3) for w in class_weights(["a", "b"], {"a": 30, "b": 10}, power=0.5)]
+    [0.845, 1.464]
     """
     unknown = sorted(set(counts) - set(labels))
     if unknown:
@@ -38,8 +43,9 @@ def class_weights(labels: Sequence[str], counts: Dict[str, int]) -> List[float]:
     bad = {label: n for label, n in counts.items() if isinstance(n, bool) or not isinstance(n, int) or n < 1}
     if bad:
         raise ValueError(f"Class counts must be positive integers. Received: {bad}")
-    total, present = sum(counts.values()), len(counts)
-    return [total / (present * counts[label]) if label in counts else 1.0 for label in labels]
+    raw = {label: n ** -power for label, n in counts.items()}
+    scale = sum(counts.values()) / sum(counts[label] * w for label, w in raw.items())
+    return [raw[label] * scale if label in counts else 1.0 for label in labels]
 
 
 def weighted_by_class(dataset, weights: Sequence[float]):

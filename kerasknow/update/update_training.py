@@ -71,14 +71,14 @@ def old_model(family, ctx: TrainContext, hp=None):
 
 def balanced_update_data(family, train_ds, ctx: TrainContext):
     """`train_ds` with each example weighted by its class (`kerasknow.update.class_balance`) on a
-    warm-started classifier update with `update.balance_classes`; as it is otherwise.
+    warm-started classifier update with `update.class_balance` above 0; as it is otherwise.
 
     The counts are KnowledgeBase's (`training_labels` in the update plan's summary): the labels
     of the training set it wrote, replayed and new examples alike.
     """
     plan = ctx.update
     cfg = ctx.config.update
-    if (plan is None or not plan.is_update or not cfg.warm_start or not cfg.balance_classes
+    if (plan is None or not plan.is_update or not cfg.warm_start or not cfg.class_balance
             or not family.weights_update_classes):
         return train_ds
     from kerasknow.errors import ConfigError
@@ -86,11 +86,11 @@ def balanced_update_data(family, train_ds, ctx: TrainContext):
 
     counts = plan.summary.get("training_labels")
     if counts is None:
-        raise ConfigError("update.balance_classes needs the training set's label counts, which KnowledgeBase "
+        raise ConfigError("update.class_balance needs the training set's label counts, which KnowledgeBase "
                           "writes in the training examples' update.json; this one has none (an older kerasknow "
                           "wrote it). Received: training_labels=None. Rerun the update, or set "
-                          "update.balance_classes: false.")
-    weights = class_weights(ctx.labels, counts)
-    logger.info("Update: each class weighs alike in the loss (%s)",
+                          "update.class_balance: 0.")
+    weights = class_weights(ctx.labels, counts, cfg.class_balance)
+    logger.info("Update: classes weighted in the loss (update.class_balance %s: %s)", cfg.class_balance,
                 ", ".join(f"{label} x{weight:.2f}" for label, weight in zip(ctx.labels, weights) if label in counts))
     return weighted_by_class(train_ds, weights)

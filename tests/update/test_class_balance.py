@@ -25,6 +25,19 @@ def test_each_class_gets_the_same_total_weight_and_the_mean_weight_is_one():
     assert class_weights(LABELS, {"art": 7}) == [1.0, 1.0, 1.0]
 
 
+def test_a_power_between_0_and_1_evens_the_classes_out_part_of_the_way():
+    unweighted, half, full = (class_weights(LABELS, COUNTS, p) for p in (0.0, 0.5, 1.0))
+    assert unweighted == pytest.approx([1.0, 1.0, 1.0])
+    assert half[0] / half[2] == pytest.approx((40 / 5) ** 0.5) and full[0] / full[2] == pytest.approx(40 / 5)
+    assert sum(w * COUNTS[label] for label, w in zip(LABELS, half)) == pytest.approx(50)
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, True, "1"])
+def test_class_balance_outside_0_to_1_is_refused_at_config_time(value):
+    with pytest.raises(ConfigError, match=r"update.class_balance .*must be a number from 0"):
+        RunConfig(task="text-classification", update={"class_balance": value})
+
+
 @pytest.mark.parametrize("counts, message", [({"music": 3}, "label vocabulary"), ({"art": 0}, "positive integers")])
 def test_bad_counts_are_refused(counts, message):
     with pytest.raises(ValueError, match=message):
@@ -38,8 +51,8 @@ def test_the_dataset_carries_each_examples_class_weight():
     assert w.numpy() == pytest.approx([50 / 15, 50 / 120, 50 / 15, 50 / 120])
 
 
-def _ctx(strategy="replay", previous="blessed", task="text-classification", balance=True, summary=None):
-    config = RunConfig(task=task, update={"strategy": strategy, "balance_classes": balance})
+def _ctx(strategy="replay", previous="blessed", task="text-classification", balance=1.0, summary=None):
+    config = RunConfig(task=task, update={"strategy": strategy, "class_balance": balance})
     plan = UpdatePlan(strategy, previous, LABELS[:2], {"training_labels": COUNTS} if summary is None else summary)
     return TrainContext(config=config, labels=LABELS, train_files=[], eval_files=[], model_run_dir="",
                         serving_model_dir="", hyperparameters={}, update=plan)
@@ -53,9 +66,12 @@ def _batches():
 def test_a_warm_started_classifier_update_trains_weighted(task):
     (_, _, w), = balanced_update_data(get_task_family(task), _batches(), _ctx(task=task))
     assert w.numpy() == pytest.approx(class_weights(LABELS, COUNTS))
+    half = _ctx(task=task, balance=0.5)
+    (_, _, w), = balanced_update_data(get_task_family(task), _batches(), half)
+    assert w.numpy() == pytest.approx(class_weights(LABELS, COUNTS, 0.5))
 
 
-@pytest.mark.parametrize("kwargs", [dict(strategy="retrain"), dict(previous=""), dict(balance=False),
+@pytest.mark.parametrize("kwargs", [dict(strategy="retrain"), dict(previous=""), dict(balance=0.0),
                                     dict(task="ner")])
 def test_retrain_first_runs_ner_and_the_switch_off_train_unweighted(kwargs):
     ds, ctx = _batches(), _ctx(**kwargs)
@@ -63,7 +79,7 @@ def test_retrain_first_runs_ner_and_the_switch_off_train_unweighted(kwargs):
 
 
 def test_an_update_plan_without_label_counts_names_the_switch():
-    with pytest.raises(ConfigError, match="update.balance_classes: false"):
+    with pytest.raises(ConfigError, match="update.class_balance: 0"):
         balanced_update_data(get_task_family("text-classification"), _batches(), _ctx(summary={}))
 
 
