@@ -7,7 +7,10 @@ pipeline (`kerasknow.local_run.run_local`, the defaults, no tuner); then each st
 copy of that output with the new knowledge, as `kerasknow run` on the same `--output` would. The
 evaluator's own figures are recorded (forgetting per old class in points, absorption, accuracy on
 the old and the new held-out knowledge, examples processed and training seconds), and each
-strategy's cost is reported relative to `retrain`'s, measured in the same run.
+strategy's cost is reported relative to `retrain`'s, measured in the same run. Besides the
+strategies, `VARIANTS` measure a strategy with other settings beside it (`replay-unweighted`:
+`update.class_balance` 0; `replay-500`: `update.replay_size` 500). A result written under the
+name `knowledge_update_class_balance` fills docs/performance.md's second table.
 
     python -m bench knowledge_update                                   # all splits, ~1.5 h on 2 cores
     python -m bench knowledge_update --splits bbc,sentiment --strategies replay,naive,retrain
@@ -22,7 +25,9 @@ from bench.common.name_list import name_list
 FIGURES = ("splits",)
 #: Variants of a strategy measured beside it: name -> (update.strategy, other settings).
 VARIANTS = {"replay-unweighted": ("replay", {"update.class_balance": 0.0}),
-            "replay-sqrt": ("replay", {"update.class_balance": 0.5})}
+            "replay-sqrt": ("replay", {"update.class_balance": 0.5}),
+            "replay-500": ("replay", {"update.replay_size": 500}),
+            "replay-1000": ("replay", {"update.replay_size": 1000})}
 STRATEGIES = ("naive", "replay", "ewc", "lwf", "replay+lwf", "retrain") + tuple(VARIANTS)
 #: One update of a tiny BERT on six BBC articles per class: two pipeline runs, the code path only.
 SMOKE = {"splits": "bbc", "strategies": "replay", "per_class": 8, "tiny": True}
@@ -136,11 +141,14 @@ def run(args, smoke: bool) -> dict:
 
 
 def tables(results) -> dict:
-    """docs/performance.md's table `knowledge_update`, from result `knowledge_update`."""
-    figures = results.figures("knowledge_update")
-    if figures is None:
-        return {}
+    """docs/performance.md's tables `knowledge_update` and `knowledge_update_class_balance`, each
+    from the result of that name (the second: the class-weighted default next to unweighted replay
+    and a retrain, measured after `update.class_balance` existed)."""
+    return {name: _table(figures) for name in ("knowledge_update", "knowledge_update_class_balance")
+            if (figures := results.figures(name)) is not None}
 
+
+def _table(figures: dict) -> str:
     def f(value, fmt="{:.3f}"):
         return "-" if value is None else fmt.format(value)
 
@@ -154,4 +162,4 @@ def tables(results) -> dict:
                          f"| {f(row['absorption'])} | {f(row['old_accuracy_before'])} / {f(row['old_accuracy_after'])} "
                          f"| {f(row['new_accuracy'])} | {f(row['examples_share_of_retrain'], '{:.0%}')} "
                          f"| {f(row['seconds_share_of_retrain'], '{:.0%}')} |")
-    return {"knowledge_update": "\n".join(lines)}
+    return "\n".join(lines)
