@@ -27,7 +27,8 @@ FIGURES = ("splits",)
 VARIANTS = {"replay-unweighted": ("replay", {"update.class_balance": 0.0}),
             "replay-sqrt": ("replay", {"update.class_balance": 0.5}),
             "replay-500": ("replay", {"update.replay_size": 500}),
-            "replay-1000": ("replay", {"update.replay_size": 1000})}
+            "replay-1000": ("replay", {"update.replay_size": 1000}),
+            "replay-ema": ("replay", {"training.ema_momentum": 0.99})}
 STRATEGIES = ("naive", "replay", "ewc", "lwf", "replay+lwf", "retrain") + tuple(VARIANTS)
 #: One update of a tiny BERT on six BBC articles per class: two pipeline runs, the code path only.
 SMOKE = {"splits": "bbc", "strategies": "replay", "per_class": 8, "tiny": True}

@@ -267,3 +267,20 @@ class TaskFamily(abc.ABC):
             f1, support); classification adds `confusion_matrix` (rows true, columns predicted,
             in `labels` order) and `pr_curves` (`kerasknow.metrics.pr_curves.pr_curve_data`).
         """
+
+    def evaluate_new_knowledge(self, saved_model_dir: str, new_examples: List[Dict[str, Any]],
+                               labels: List[str], config: RunConfig, old_labels: List[str]) -> Dict[str, Any]:
+        """`evaluate` on an update's held-out new knowledge. A family whose new knowledge leaves
+        old classes unannotated (NER's background shift) scores there only what it annotates.
+
+        Args:
+            saved_model_dir: The candidate's exported SavedModel folder.
+            new_examples: Decoded held-out examples of the new knowledge (`eval_new`).
+            labels: The candidate's label vocabulary.
+            config: The run config.
+            old_labels: The blessed model's label vocabulary.
+
+        Returns:
+            `evaluate`'s dict.
+        """
+        return self.evaluate(saved_model_dir, new_examples, labels, config)

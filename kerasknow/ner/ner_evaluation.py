@@ -1,5 +1,5 @@
 """Scores an exported NER SavedModel on labelled sentences, through its `serving_examples`."""
-from typing import Any, Dict, List, Union
+from typing import Any, Collection, Dict, List, Union
 
 import numpy as np
 
@@ -11,7 +11,7 @@ EVAL_BATCH = 64
 
 
 def evaluate_ner_model(model: Union[str, SignatureCaller], eval_examples: List[Dict[str, Any]], labels: List[str],
-                       batch_size: int = EVAL_BATCH) -> Dict[str, Any]:
+                       batch_size: int = EVAL_BATCH, outside_types: Collection[str] = ()) -> Dict[str, Any]:
     """Tags the eval sentences with the SavedModel's `serving_examples` and scores them.
 
     Args:
@@ -20,6 +20,9 @@ def evaluate_ner_model(model: Union[str, SignatureCaller], eval_examples: List[D
         eval_examples: Decoded examples with `tokens` and `tags`.
         labels: The tag vocabulary the model was trained with.
         batch_size: Sentences per signature call.
+        outside_types: Entity types whose predicted tags read `O`: types the eval sentences do
+            not annotate (an update's new knowledge leaves the old types `O`), so tagging them
+            right is not scored as an error.
 
     Returns:
         `kerasknow.ner.ner_metrics.ner_metrics`'s dict (`accuracy` = token accuracy, `f1` =
@@ -36,6 +39,8 @@ def evaluate_ner_model(model: Union[str, SignatureCaller], eval_examples: List[D
         out = call("serving_examples", {"examples": np.array(batch, dtype=object)})
         tags, counts = out["tags"], out["token_counts"]
         y_pred.extend([strings(row[:n]) for row, n in zip(tags, counts)])
+    if outside_types:
+        y_pred = [["O" if t != "O" and t[2:] in outside_types else t for t in row] for row in y_pred]
     result = ner_metrics(y_true, y_pred)
     result["labels"] = list(labels)
     return result

@@ -179,3 +179,19 @@ class NamedEntityRecognition(TaskFamily):
         from kerasknow.ner.ner_evaluation import evaluate_ner_model
 
         return evaluate_ner_model(saved_model_dir, eval_examples, labels)
+
+    def evaluate_new_knowledge(self, saved_model_dir: str, new_examples: List[Dict[str, Any]],
+                               labels: List[str], config: RunConfig, old_labels: List[str]) -> Dict[str, Any]:
+        from kerasknow.ner.ner_checks import strings
+        from kerasknow.ner.ner_evaluation import evaluate_ner_model
+        from kerasknow.ner.old_model_labels import background_types
+
+        # With update.old_model_labels the old types in the new sentences are unannotated `O`
+        # (background shift), and the candidate is trained to tag them: a right tag there is not
+        # an error. Measured on WNUT-2016: replay's tags of old types in the new tweets made its
+        # new-knowledge token accuracy 0.955, below the all-O tagger's.
+        types = (background_types(old_labels, (strings(ex.get("tags", [])) for ex in new_examples))
+                 if config.update.old_model_labels else set())
+        result = evaluate_ner_model(saved_model_dir, new_examples, labels, outside_types=types)
+        result["background_types"] = sorted(types)
+        return result

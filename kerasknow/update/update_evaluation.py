@@ -82,7 +82,8 @@ def evaluate_update(family, cfg, candidate_uri: str, blessed_uri: str, old_examp
                            f"({setting('blessing.max_absorption')}): the candidate assigns that share of old held-out "
                            "examples to new classes")
     if new_examples:
-        new_metrics = new_knowledge_metrics(family.evaluate(candidate_dir, new_examples, labels, cfg))
+        new_metrics = new_knowledge_metrics(family.evaluate_new_knowledge(candidate_dir, new_examples, labels, cfg,
+                                                                          plan.old_labels))
         # The baseline of the whole held-out knowledge, not of the new examples alone: those often
         # hold one class (sentiment gaining `neutral`), whose majority-class baseline is a perfect
         # score no model can beat.
@@ -91,6 +92,8 @@ def evaluate_update(family, cfg, candidate_uri: str, blessed_uri: str, old_examp
         ok, why = gate.decide(new_metrics)
         result["new_knowledge"] = {"accuracy": new_metrics["accuracy"], "f1": new_metrics["f1"],
                                    "gate": gate.report(), "per_class": new_metrics.get("per_class", {})}
+        if new_metrics.get("background_types"):
+            result["new_knowledge"]["background_types"] = new_metrics["background_types"]
         reasons += [f"new knowledge: {reason}" for reason in why]
     cost = training_cost(candidate_uri)
     if cost:
@@ -138,7 +141,9 @@ def render_update(update: Dict[str, Any]) -> str:
     if "new_knowledge" in update:
         new = update["new_knowledge"]
         lines.append(f"  new knowledge: accuracy {new['accuracy']:.4f}, f1 {new['f1']:.4f} "
-                     f"(thresholds {new['gate']['thresholds']['accuracy']:.4f} / {new['gate']['thresholds']['f1']:.4f})")
+                     f"(thresholds {new['gate']['thresholds']['accuracy']:.4f} / {new['gate']['thresholds']['f1']:.4f})"
+                     + (f"; unannotated old types read O there: {', '.join(new['background_types'])}"
+                        if new.get("background_types") else ""))
     cost = update.get("cost")
     if cost:
         share = cost.get("share_of_retrain")

@@ -59,3 +59,41 @@ def test_new_knowledge_below_the_baseline_is_refused(family, tmp_path):
                                  old, new, plan, LABELS)
     assert refused and all(reason.startswith("new knowledge: ") for reason in refused)
     assert any("accuracy 0.2000 <" in reason for reason in refused), refused
+
+
+def _tagging_caller(predicted):
+    """A `SignatureCaller` that tags each sentence with `predicted[sentence]`, as a served NER model."""
+    import numpy as np
+
+    from kerasknow.data.example_codec import decode_example
+
+    def call(signature, inputs):
+        assert signature == "serving_examples"
+        sentences = [" ".join(t.decode() for t in decode_example(s)["tokens"]) for s in inputs["examples"]]
+        rows = [predicted[s] for s in sentences]
+        width = max(len(r) for r in rows)
+        return {"tags": np.array([[t.encode() for t in r] + [b"O"] * (width - len(r)) for r in rows], dtype=object),
+                "token_counts": np.array([len(r) for r in rows])}
+    return call
+
+
+@pytest.mark.parametrize("old_model_labels, accuracy", [(True, 1.0), (False, 0.75)])
+def test_ner_new_knowledge_does_not_count_right_tags_of_unannotated_old_types(monkeypatch, tmp_path,
+                                                                             old_model_labels, accuracy):
+    from kerasknow.ner import ner_evaluation
+
+    family = get_task_family("ner")
+    monkeypatch.setattr(family, "retention", lambda *a: {"per_class": {}, "max_forgetting": 0.0,
+                                                         "absorption": 0.0, "max_forgetting_allowed": 1.0})
+    # The new knowledge annotates movies only; Paris (an old `loc`) reads O there.
+    new = [{"tokens": [b"Paris", b"shows", b"Alien", b"tonight"], "tags": [b"O", b"O", b"B-movie", b"O"]}] * 4
+    old = [{"tokens": [b"Paris", b"is", b"big", b"."], "tags": [b"B-loc", b"O", b"O", b"O"]}] * 4
+    monkeypatch.setattr(ner_evaluation, "as_caller", lambda model: _tagging_caller(
+        {"Paris shows Alien tonight": ["B-loc", "O", "B-movie", "O"]}))
+    plan = UpdatePlan("replay", "blessed", ["O", "B-loc", "I-loc"], {"new_labels": ["B-movie", "I-movie"],
+                                                                     "knowledge_size": 16})
+    cfg = RunConfig(task="ner", update={"old_model_labels": old_model_labels})
+    update, _ = evaluate_update(family, cfg, str(tmp_path / "candidate"), str(tmp_path / "blessed"), old, new, plan,
+                                ["O", "B-loc", "I-loc", "B-movie", "I-movie"])
+    assert update["new_knowledge"]["accuracy"] == pytest.approx(accuracy)
+    assert update["new_knowledge"].get("background_types", []) == (["loc"] if old_model_labels else [])
