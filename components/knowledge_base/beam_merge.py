@@ -157,6 +157,11 @@ def run_beam_merge(pipeline, task: str, new_uri: str, old_uri: str, labels: Sequ
         for split in SPLITS:
             new[split] = (read_split(p, new_uri, split, "New") if has_split(new_uri, split)
                           else p | f"NoNew{split.title()}" >> beam.Create([]))
+        # The labels as the new knowledge gives them, before the old model's tags fill its `O`s:
+        # what it annotates (NER: an old type it never tags is background, scored as `O` there).
+        labels_seen = beam.pvalue.AsList(
+            [new[split] for split in SPLITS] | "NewKnowledge" >> beam.Flatten()
+            | "NewLabels" >> beam.ParDo(ExampleLabels(task)) | "DistinctNewLabels" >> beam.Distinct())
         if old_model_dir:
             labels_before = beam.pvalue.AsList(new["train"] | "TrainLabels" >> beam.ParDo(ExampleLabels(task))
                                                | "DistinctTrainLabels" >> beam.Distinct())
@@ -216,9 +221,6 @@ def run_beam_merge(pipeline, task: str, new_uri: str, old_uri: str, labels: Sequ
         training_labels = beam.pvalue.AsDict(
             training["train"] | "TrainingLabels" >> beam.ParDo(ExampleLabels(task))
             | "CountTrainingLabels" >> beam.combiners.Count.PerElement())
-        labels_seen = beam.pvalue.AsList(
-            (keyed | "NewKeyed" >> beam.Flatten() | "NewLabels" >> beam.FlatMap(lambda kv: kv[1][2])
-             | "DistinctNewLabels" >> beam.Distinct()))
         _ = (p | "One" >> beam.Create([None])
              | "Figures" >> beam.Map(lambda _, first, seen, trained, **c: json.dumps(
                  {"counts": c, "corrections": first, "labels_seen": sorted(seen), "training_labels": trained}),
@@ -231,7 +233,7 @@ def run_beam_merge(pipeline, task: str, new_uri: str, old_uri: str, labels: Sequ
     fileio.rmtree(work_dir)
     c, seen = figures["counts"], set(figures["labels_seen"])
     summary = merge_summary(strategy, first_run, c, figures["corrections"], seen, old_labels,
-                            figures["training_labels"])
+                            figures["training_labels"], old_model_labels=bool(old_model_dir))
     return KnowledgeMerge(labels=merged_labels(labels, seen), new_labels=summary["new_labels"],
                           knowledge_counts={split: c[f"fresh_{split}"] + c[f"kept_{split}"] for split in SPLITS},
                           training_counts={split: c[f"training_{split}"] for split in TRAINING_SPLITS},

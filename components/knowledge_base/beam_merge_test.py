@@ -181,6 +181,10 @@ def test_ner_old_types_the_new_knowledge_leaves_as_o_take_the_old_models_tags(tm
     assert tags["Ann saw Jaws"] == ["B-person", "O", "B-movie"]
     assert tags["Rome !"] == ["B-loc", "O"] and all(tags[f"Rome {i}"] == ["O", "O"] for i in range(150))
     assert merge.labels == ["B-person", "I-person", "B-loc", "O", "B-movie"]
+    # What the new knowledge annotates is recorded as given, not as the old model filled it in:
+    # the evaluator scores its persons as background from it.
+    assert merge.summary["labels_seen"] == ["B-loc", "B-movie", "O"]
+    assert merge.summary["labels_not_in_update"] == ["B-person", "I-person"] and merge.summary["old_model_labels"]
 
 
 def test_the_executor_writes_tfx_artifacts_on_real_examples(tmp_path, tiny_bert_dir):

@@ -29,16 +29,22 @@ class Executor(KnowledgeExecutor):
 
         labels = read_labels(examples.uri)
         saved_model_dir = path_utils.serving_model_path(model.uri)
-        eval_examples = read_split(examples, "eval")
-        metrics = family.evaluate(saved_model_dir, eval_examples, labels, cfg)
+        plan = UpdatePlan.read(examples.uri)
+        baseline_model = step.inputs.get(BASELINE_MODEL_KEY)
+        is_update = plan is not None and plan.is_update and baseline_model is not None
+        if is_update:
+            # `eval` is these two parts; the new one is scored as its annotations allow.
+            eval_old, eval_new = read_split(examples, "eval_old"), read_split(examples, "eval_new")
+            eval_examples = eval_old + eval_new
+            metrics = family.evaluate_knowledge(saved_model_dir, eval_old, eval_new, labels, cfg, plan)
+        else:
+            eval_examples = read_split(examples, "eval")
+            metrics = family.evaluate(saved_model_dir, eval_examples, labels, cfg)
         gate = BlessingGate.from_config(cfg.blessing, family.baseline(eval_examples), family.spec)
         blessed, reasons = gate.decide(metrics)
         metrics["gate"] = gate.report()
-        plan = UpdatePlan.read(examples.uri)
-        baseline_model = step.inputs.get(BASELINE_MODEL_KEY)
-        if plan is not None and plan.is_update and baseline_model is not None:
-            update, refused = evaluate_update(family, cfg, model.uri, baseline_model.uri,
-                                              read_split(examples, "eval_old"), read_split(examples, "eval_new"),
+        if is_update:
+            update, refused = evaluate_update(family, cfg, model.uri, baseline_model.uri, eval_old, eval_new,
                                               plan, labels)
             metrics["update"] = update
             reasons += refused

@@ -269,7 +269,7 @@ class TaskFamily(abc.ABC):
         """
 
     def evaluate_new_knowledge(self, saved_model_dir: str, new_examples: List[Dict[str, Any]],
-                               labels: List[str], config: RunConfig, old_labels: List[str]) -> Dict[str, Any]:
+                               labels: List[str], config: RunConfig, plan) -> Dict[str, Any]:
         """`evaluate` on an update's held-out new knowledge. A family whose new knowledge leaves
         old classes unannotated (NER's background shift) scores there only what it annotates.
 
@@ -278,9 +278,29 @@ class TaskFamily(abc.ABC):
             new_examples: Decoded held-out examples of the new knowledge (`eval_new`).
             labels: The candidate's label vocabulary.
             config: The run config.
-            old_labels: The blessed model's label vocabulary.
+            plan: The update's `kerasknow.update.update_plan.UpdatePlan` (the blessed model's
+                labels, the new knowledge's).
 
         Returns:
             `evaluate`'s dict.
         """
         return self.evaluate(saved_model_dir, new_examples, labels, config)
+
+    def evaluate_knowledge(self, saved_model_dir: str, old_examples: List[Dict[str, Any]],
+                           new_examples: List[Dict[str, Any]], labels: List[str], config: RunConfig,
+                           plan) -> Dict[str, Any]:
+        """`evaluate` on an update's whole held-out knowledge, old and new: the figures every run's
+        thresholds judge. The new part is scored as `evaluate_new_knowledge` scores it.
+
+        Args:
+            saved_model_dir: The candidate's exported SavedModel folder.
+            old_examples: Decoded held-out examples of the old knowledge (`eval_old`).
+            new_examples: Decoded held-out examples of the new knowledge (`eval_new`).
+            labels: The candidate's label vocabulary.
+            config: The run config.
+            plan: The update's `kerasknow.update.update_plan.UpdatePlan`.
+
+        Returns:
+            `evaluate`'s dict.
+        """
+        return self.evaluate(saved_model_dir, list(old_examples) + list(new_examples), labels, config)

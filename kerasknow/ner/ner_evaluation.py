@@ -1,5 +1,5 @@
 """Scores an exported NER SavedModel on labelled sentences, through its `serving_examples`."""
-from typing import Any, Collection, Dict, List, Union
+from typing import Any, Collection, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -11,7 +11,8 @@ EVAL_BATCH = 64
 
 
 def evaluate_ner_model(model: Union[str, SignatureCaller], eval_examples: List[Dict[str, Any]], labels: List[str],
-                       batch_size: int = EVAL_BATCH, outside_types: Collection[str] = ()) -> Dict[str, Any]:
+                       batch_size: int = EVAL_BATCH, outside_types: Collection[str] = (),
+                       outside_rows: Optional[Sequence[bool]] = None) -> Dict[str, Any]:
     """Tags the eval sentences with the SavedModel's `serving_examples` and scores them.
 
     Args:
@@ -23,6 +24,8 @@ def evaluate_ner_model(model: Union[str, SignatureCaller], eval_examples: List[D
         outside_types: Entity types whose predicted tags read `O`: types the eval sentences do
             not annotate (an update's new knowledge leaves the old types `O`), so tagging them
             right is not scored as an error.
+        outside_rows: Which sentences `outside_types` applies to, one flag per eval example
+            (an update's whole evaluation: the new knowledge's only); None: all of them.
 
     Returns:
         `kerasknow.ner.ner_metrics.ner_metrics`'s dict (`accuracy` = token accuracy, `f1` =
@@ -40,7 +43,12 @@ def evaluate_ner_model(model: Union[str, SignatureCaller], eval_examples: List[D
         tags, counts = out["tags"], out["token_counts"]
         y_pred.extend([strings(row[:n]) for row, n in zip(tags, counts)])
     if outside_types:
-        y_pred = [["O" if t != "O" and t[2:] in outside_types else t for t in row] for row in y_pred]
+        rows = [True] * len(y_pred) if outside_rows is None else list(outside_rows)
+        if len(rows) != len(y_pred):
+            raise ValueError(f"outside_rows must have one flag per eval example ({len(y_pred)}). "
+                             f"Received: len(outside_rows)={len(rows)}")
+        y_pred = [["O" if t != "O" and t[2:] in outside_types else t for t in row] if masked else row
+                  for row, masked in zip(y_pred, rows)]
     result = ner_metrics(y_true, y_pred)
     result["labels"] = list(labels)
     return result

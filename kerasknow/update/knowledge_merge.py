@@ -80,7 +80,7 @@ def train_parts(strategy: str, first_run: bool) -> Tuple[str, ...]:
 
 def merge_summary(strategy: str, first_run: bool, counts: Dict[str, int], corrections: List[Dict[str, Any]],
                   labels_seen: Set[str], old_labels: Sequence[str],
-                  training_labels: Optional[Dict[str, int]] = None) -> Dict[str, Any]:
+                  training_labels: Optional[Dict[str, int]] = None, old_model_labels: bool = False) -> Dict[str, Any]:
     """The merge's figures for the report and the run's summary line.
 
     Args:
@@ -90,15 +90,18 @@ def merge_summary(strategy: str, first_run: bool, counts: Dict[str, int], correc
             (fresh examples with a label the old knowledge lacks), `fresh_<split>` and
             `kept_<split>` per split of `SPLITS`.
         corrections: The first `CORRECTION_EXAMPLES` corrections (`changed_record`s).
-        labels_seen: Every label of the new knowledge.
+        labels_seen: Every label of the new knowledge, as it was given (NER: before the old
+            model's tags fill its `O`s).
         old_labels: The old label vocabulary.
         training_labels: Examples per label of the training set's `train` split (for NER, sentences
             per entity type); `{}` when not counted.
+        old_model_labels: The old model's tags filled the new training examples' `O`s
+            (`update.old_model_labels`; the evaluator scores the same background as `O`).
 
     Returns:
         `strategy` (`first` on a first run), `old`, `new`, `new_train`, `already_known`,
         `corrections`, `correction_examples`, `replayed`, `new_labels`, `new_label_examples`,
-        `labels_not_in_update`, `knowledge_size`, `training_labels`.
+        `labels_not_in_update`, `labels_seen`, `old_model_labels`, `knowledge_size`, `training_labels`.
     """
     fresh = sum(counts[f"fresh_{split}"] for split in SPLITS)
     return {
@@ -113,6 +116,8 @@ def merge_summary(strategy: str, first_run: bool, counts: Dict[str, int], correc
         "new_labels": [] if first_run else sorted(labels_seen - set(old_labels)),
         "new_label_examples": 0 if first_run else counts["new_label_examples"],
         "labels_not_in_update": [] if first_run else sorted(set(old_labels) - labels_seen),
+        "labels_seen": sorted(labels_seen),
+        "old_model_labels": bool(old_model_labels),
         "knowledge_size": fresh + sum(counts[f"kept_{split}"] for split in SPLITS),
         "training_labels": dict(sorted((training_labels or {}).items())),
     }

@@ -82,8 +82,7 @@ def evaluate_update(family, cfg, candidate_uri: str, blessed_uri: str, old_examp
                            f"({setting('blessing.max_absorption')}): the candidate assigns that share of old held-out "
                            "examples to new classes")
     if new_examples:
-        new_metrics = new_knowledge_metrics(family.evaluate_new_knowledge(candidate_dir, new_examples, labels, cfg,
-                                                                          plan.old_labels))
+        new_metrics = new_knowledge_metrics(family.evaluate_new_knowledge(candidate_dir, new_examples, labels, cfg, plan))
         # The baseline of the whole held-out knowledge, not of the new examples alone: those often
         # hold one class (sentiment gaining `neutral`), whose majority-class baseline is a perfect
         # score no model can beat.

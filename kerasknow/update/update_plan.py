@@ -29,6 +29,18 @@ class UpdatePlan:
         return bool(self.previous_model)
 
     @property
+    def new_knowledge_labels(self) -> Optional[List[str]]:
+        """The labels (NER: tags) the update's new knowledge has as given, before the old model
+        labelled it; None for a plan written before KnowledgeBase recorded them."""
+        seen = self.summary.get("labels_seen")
+        return None if seen is None else list(seen)
+
+    @property
+    def old_model_labels(self) -> bool:
+        """The old model's tags filled the new training examples' `O`s (NER, `update.old_model_labels`)."""
+        return bool(self.summary.get("old_model_labels", False))
+
+    @property
     def base_weights(self) -> str:
         """The previous model's `Format-Keras` folder (`kerasknow.update.warm_start`)."""
         from kerasknow.update.warm_start import KERAS_DIR

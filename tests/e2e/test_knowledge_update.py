@@ -104,14 +104,17 @@ def test_a_refused_update_is_not_pushed_and_the_served_version_stays(first, tmp_
 
 @pytest.mark.slow
 def test_minilm_update_keeps_bbc_classes_with_replay_and_naive_is_refused(tmp_path):
-    """The real thing: all-MiniLM-L6-v2, BBC News 40 articles per class, 3 classes then 2 more."""
+    """The real thing: all-MiniLM-L6-v2, BBC News: 40 articles per class of 3 classes, then 100 of 2 more."""
     import shutil
 
     from kerasknow.config import RunConfig
     from kerasknow.errors import BlessingError
 
     old = subset_folder(bbc_news_dir(), str(tmp_path / "old"), 40, UPDATE_FIRST_LABELS)
-    new = subset_folder(bbc_news_dir(), str(tmp_path / "new"), 40, UPDATE_NEW_LABELS)
+    # New knowledge arrives in bulk: 40 articles per new class gave naive 4 steps an epoch,
+    # too few to forget (a 2026-12-04 run: absorption 0.087, blessed); at 100 it trains as long
+    # as the first knowledge base did.
+    new = subset_folder(bbc_news_dir(), str(tmp_path / "new"), 100, UPDATE_NEW_LABELS)
     first = RunConfig(task="text-classification", data=old, output=str(tmp_path / "base"),
                       model={"max_seq_length": 128}, training={"seed": 0})
     assert run_local(first, enable_tuning=False).metrics["blessed"]

@@ -1,5 +1,5 @@
 """An update's gate on the new knowledge: the whole evaluation's baseline, F1 over the new classes,
-NER's unannotated old types read `O`."""
+NER's unannotated old types read `O` (in the new-knowledge gate and in the whole evaluation)."""
 import pytest
 
 from kerasknow.config import RunConfig
@@ -92,9 +92,61 @@ def test_ner_new_knowledge_does_not_count_right_tags_of_unannotated_old_types(mo
     monkeypatch.setattr(ner_evaluation, "as_caller", lambda model: _tagging_caller(
         {"Paris shows Alien tonight": ["B-loc", "O", "B-movie", "O"]}))
     plan = UpdatePlan("replay", "blessed", ["O", "B-loc", "I-loc"], {"new_labels": ["B-movie", "I-movie"],
-                                                                     "knowledge_size": 16})
-    cfg = RunConfig(task="ner", update={"old_model_labels": old_model_labels})
-    update, _ = evaluate_update(family, cfg, str(tmp_path / "candidate"), str(tmp_path / "blessed"), old, new, plan,
+                                                                     "knowledge_size": 16,
+                                                                     "old_model_labels": old_model_labels})
+    update, _ = evaluate_update(family, RunConfig(task="ner"), str(tmp_path / "candidate"), str(tmp_path / "blessed"), old, new, plan,
                                 ["O", "B-loc", "I-loc", "B-movie", "I-movie"])
     assert update["new_knowledge"]["accuracy"] == pytest.approx(accuracy)
     assert update["new_knowledge"].get("background_types", []) == (["loc"] if old_model_labels else [])
+
+
+def _ner_update(monkeypatch, tmp_path):
+    from kerasknow.ner import ner_evaluation
+
+    family = get_task_family("ner")
+    monkeypatch.setattr(family, "retention", lambda *a: {"per_class": {}, "max_forgetting": 0.0,
+                                                         "absorption": 0.0, "max_forgetting_allowed": 1.0})
+    # Old knowledge: places. New: movies, its places left O. The candidate tags Paris as a place
+    # in both; "Rome" in the old sentence it misses.
+    old = [{"tokens": [b"Rome", b"is", b"old"], "tags": [b"B-loc", b"O", b"O"]}] * 2
+    new = [{"tokens": [b"Paris", b"shows", b"Alien"], "tags": [b"O", b"O", b"B-movie"]}] * 2
+    monkeypatch.setattr(ner_evaluation, "as_caller", lambda model: _tagging_caller(
+        {"Paris shows Alien": ["B-loc", "O", "B-movie"], "Rome is old": ["O", "O", "O"]}))
+    return family, old, new
+
+
+@pytest.mark.parametrize("labels_seen, accuracy", [
+    (["O", "B-movie"], 5 / 6),            # loc is background in the new sentences: Paris reads O
+    (["O", "B-movie", "B-loc"], 4 / 6)])  # the new knowledge tags places itself: its O is its call
+def test_ner_whole_evaluation_reads_unannotated_old_types_as_o_in_the_new_sentences_only(
+        monkeypatch, tmp_path, labels_seen, accuracy):
+    family, old, new = _ner_update(monkeypatch, tmp_path)
+    labels = ["O", "B-loc", "I-loc", "B-movie", "I-movie"]
+    plan = UpdatePlan("replay", "blessed", ["O", "B-loc", "I-loc"], {"labels_seen": labels_seen,
+                                                                     "old_model_labels": True})
+    metrics = family.evaluate_knowledge(str(tmp_path / "candidate"), old, new, labels, RunConfig(task="ner"), plan)
+    # The old sentence's missed Rome stays an error either way: masking is for the new part only.
+    assert metrics["accuracy"] == pytest.approx(accuracy)
+    assert metrics["background_types"] == (["loc"] if "B-loc" not in labels_seen else [])
+    # Trained on the new knowledge's O as given (update.old_model_labels false), scored on it.
+    plan = UpdatePlan("replay", "blessed", plan.old_labels, dict(plan.summary, old_model_labels=False))
+    off = family.evaluate_knowledge(str(tmp_path / "candidate"), old, new, labels, RunConfig(task="ner"), plan)
+    assert off["accuracy"] == pytest.approx(4 / 6) and off["background_types"] == []
+
+
+def test_ner_new_knowledge_reads_what_the_new_knowledge_annotates_from_the_plan(monkeypatch, tmp_path):
+    family, _, new = _ner_update(monkeypatch, tmp_path)
+    labels = ["O", "B-loc", "I-loc", "B-movie", "I-movie"]
+    # The held-out sentences tag no place, but the new knowledge's training sentences do.
+    plan = UpdatePlan("replay", "blessed", ["O", "B-loc", "I-loc"], {"labels_seen": ["O", "B-loc", "B-movie"],
+                                                                     "old_model_labels": True})
+    metrics = family.evaluate_new_knowledge(str(tmp_path / "candidate"), new, labels, RunConfig(task="ner"), plan)
+    assert metrics["background_types"] == [] and metrics["accuracy"] == pytest.approx(2 / 3)
+
+
+def test_outside_rows_must_match_the_eval_examples(monkeypatch, tmp_path):
+    from kerasknow.ner.ner_evaluation import evaluate_ner_model
+
+    _, old, new = _ner_update(monkeypatch, tmp_path)
+    with pytest.raises(ValueError, match=r"one flag per eval example \(2\).*len\(outside_rows\)=3"):
+        evaluate_ner_model("candidate", new, ["O", "B-loc"], outside_types={"loc"}, outside_rows=[True] * 3)
