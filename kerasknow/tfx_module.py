@@ -187,7 +187,10 @@ def run_fn(fn_args) -> None:
     train_ds, eval_ds = family.datasets(ctx, cfg.training.batch_size * strategy.num_replicas_in_sync)
     train_ds = balanced_update_data(family, train_ds, ctx)
     start = time.time()
-    history = family.fit(model, train_ds, eval_ds, training_callbacks(ctx), ctx)
+    wait = family.early_stopping_start(ctx)
+    if wait and cfg.training.early_stopping_patience:
+        logger.info("Early stopping waits %d of the %d epochs", wait, family.epochs(ctx))
+    history = family.fit(model, train_ds, eval_ds, training_callbacks(ctx, early_stopping_start=wait), ctx)
     seconds = time.time() - start
     # Images open more of the backbone in their last phase: what training.json records.
     trainable = TrainableSummary.of(model, finetune)

@@ -177,6 +177,14 @@ class TaskFamily(abc.ABC):
 
         return ctx.cached("default_epochs", default)
 
+    def early_stopping_start(self, ctx: TrainContext) -> int:
+        """Epochs early stopping lets pass before it may stop the run (Keras' `start_from_epoch`).
+
+        0 by default; a family whose validation loss misleads early in training waits longer
+        (NER: until the steps its default epochs are sized for, `kerasknow.ner.ner_schedule`).
+        """
+        return 0
+
     def finetune_strategy(self, ctx: TrainContext) -> str:
         """`finetune.strategy` with `auto` resolved to the family's default (`TaskSpec`)."""
         return self.spec.finetune_strategy(ctx.config.finetune.strategy)

@@ -111,6 +111,11 @@ class NamedEntityRecognition(TaskFamily):
 
         return ner_default_epochs(ctx.num_train_examples(), ctx.config.training.batch_size)
 
+    def early_stopping_start(self, ctx: TrainContext) -> int:
+        from kerasknow.ner.ner_schedule import ner_early_stopping_start
+
+        return ner_early_stopping_start(ctx.num_train_examples(), ctx.config.training.batch_size, self.epochs(ctx))
+
     def build_model(self, hp, ctx: TrainContext):
         from kerasknow.models.checkpoints import resolve_checkpoint
         from kerasknow.ner.token_classifier import build_token_classifier

@@ -21,7 +21,7 @@ def backup_dir_for(ctx: TrainContext) -> str:
     return os.path.join(ctx.config.output, "backup", f"{ctx.config.task}-{digest}")
 
 
-def training_callbacks(ctx: TrainContext, monitor: str = "val_loss") -> List:
+def training_callbacks(ctx: TrainContext, monitor: str = "val_loss", early_stopping_start: int = 0) -> List:
     """Early stopping, resumable checkpoints, TensorBoard and kerasknow's progress bar.
 
     TensorBoard gets `<output>/tensorboard/<run>/training`: Keras' per-epoch curves in `train/`
@@ -31,6 +31,8 @@ def training_callbacks(ctx: TrainContext, monitor: str = "val_loss") -> List:
     Args:
         ctx: The training context (config, run id).
         monitor: The validation metric early stopping watches.
+        early_stopping_start: Epochs that pass before early stopping may stop the run, or keep
+            an earlier epoch's weights (`TaskFamily.early_stopping_start`).
 
     Returns:
         A list of `tf.keras.callbacks.Callback`.
@@ -49,7 +51,8 @@ def training_callbacks(ctx: TrainContext, monitor: str = "val_loss") -> List:
     patience = ctx.config.training.early_stopping_patience
     if patience > 0:
         callbacks.append(tf.keras.callbacks.EarlyStopping(monitor=monitor, patience=patience,
-                                                          restore_best_weights=True))
+                                                          restore_best_weights=True,
+                                                          start_from_epoch=early_stopping_start))
     return callbacks
 
 

@@ -67,3 +67,27 @@ def test_killed_training_resumes_from_the_backup(tmp_path):
     assert epochs == [1, 2]
     # After a finished fit the checkpoints are gone (an empty folder may stay).
     assert not [f for _, _, files in tf.io.gfile.walk(backup_dir_for(ctx)) for f in files]
+
+
+def test_early_stopping_waits_the_epochs_it_is_given(tmp_path):
+    """Validation labels opposite to the training labels: the validation loss rises every epoch."""
+    import numpy as np
+
+    x = np.random.RandomState(0).rand(64, 4).astype("float32")
+    y = (x.sum(axis=1) > 2).astype("int32")
+
+    def epochs_trained(start, name):
+        tf.keras.utils.set_random_seed(0)
+        m = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(2)])
+        m.compile(tf.keras.optimizers.SGD(0.5), tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        ctx = _ctx(tmp_path / name)
+        callbacks = training_callbacks(ctx, early_stopping_start=start)
+        assert callbacks[-1].start_from_epoch == start
+        history = m.fit(x, y, epochs=6, verbose=0, validation_data=(x, 1 - y), callbacks=callbacks)
+        assert all(b > a for a, b in zip(history.history["val_loss"], history.history["val_loss"][1:]))
+        return len(history.epoch)
+
+    # Patience 1: the first worse epoch stops the run, unless it comes before the start.
+    assert epochs_trained(0, "at-once") == 2
+    assert epochs_trained(3, "waits") == 5
+    assert epochs_trained(6, "never") == 6
